@@ -1,0 +1,54 @@
+// Bundles the two programs (GUI + proxy) and the test specs for GJS 1.74 (SpiderMonkey 102).
+// Usage: node esbuild.config.mjs [--outdir DIR] [--no-tests]
+import * as esbuild from "esbuild";
+import { readFileSync, readdirSync, statSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+const args = process.argv.slice(2);
+const outdirArg = args.indexOf("--outdir");
+const appOutdir = outdirArg >= 0 ? args[outdirArg + 1] : "build/app";
+const withTests = !args.includes("--no-tests");
+
+const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
+
+const common = {
+  bundle: true,
+  format: "esm",
+  target: "firefox102",
+  platform: "neutral",
+  mainFields: ["module", "main"],
+  conditions: ["import", "default"],
+  external: ["gi://*", "resource://*", "system", "gettext", "cairo", "console"],
+  define: { __APP_VERSION__: JSON.stringify(pkg.version) },
+  logLevel: "warning",
+  legalComments: "none",
+};
+
+await esbuild.build({
+  ...common,
+  entryPoints: { main: "src/app/main.ts", proxy: "src/proxy/main.ts" },
+  outdir: appOutdir,
+});
+
+function specFiles(dir) {
+  const found = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...specFiles(path));
+    else if (name.endsWith(".spec.ts")) found.push(path);
+  }
+  return found.sort();
+}
+
+if (withTests) {
+  // One spec module per file, shared code split into chunks so that a GObject class
+  // is registered once even when several specs import it.
+  rmSync("build/test", { recursive: true, force: true });
+  await esbuild.build({
+    ...common,
+    entryPoints: specFiles("test").map((file) => ({ in: file, out: file.replace(/^test\//, "").replace(/\.ts$/, "") })),
+    outdir: "build/test",
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
+  });
+}

@@ -1,0 +1,44 @@
+// What the launcher depends on, detected at start-up and shown in the log pane.
+import Gio from "gi://Gio";
+import GLib from "gi://GLib";
+import Gtk from "gi://Gtk?version=3.0";
+import Soup from "gi://Soup?version=3.0";
+import System from "system";
+
+Gio._promisify(Gio.Subprocess.prototype, "communicate_utf8_async", "communicate_utf8_finish");
+
+/** gjs reports its version as an integer such as 17402 for 1.74.2. */
+export function gjsVersionString(encoded: number = System.version): string {
+  return `${Math.floor(encoded / 10000)}.${Math.floor(encoded / 100) % 100}.${encoded % 100}`;
+}
+
+export function runtimeVersions(): string {
+  const gtk = `${Gtk.get_major_version()}.${Gtk.get_minor_version()}.${Gtk.get_micro_version()}`;
+  const soup = `${Soup.get_major_version()}.${Soup.get_minor_version()}.${Soup.get_micro_version()}`;
+  return `gjs ${gjsVersionString()}, GTK ${gtk}, libsoup ${soup}, GLib ${GLib.MAJOR_VERSION}.${GLib.MINOR_VERSION}.${GLib.MICRO_VERSION}`;
+}
+
+export interface ProgramStatus {
+  name: string;
+  path: string | null;
+  version: string | null;
+  error?: string;
+}
+
+/** Finds a program on PATH and asks it for `--version` (bounded by a timeout). */
+export async function probeProgram(name: string, timeoutMs = 5000): Promise<ProgramStatus> {
+  const path = GLib.find_program_in_path(name);
+  if (!path) return { name, path: null, version: null };
+  const proc = Gio.Subprocess.new([path, "--version"], Gio.SubprocessFlags.STDOUT_PIPE | Gio.SubprocessFlags.STDERR_MERGE);
+  const timer = setTimeout(() => proc.force_exit(), timeoutMs);
+  try {
+    const [stdout] = (await proc.communicate_utf8_async(null, null)) as unknown as [string | null, string | null];
+    const firstLine = (stdout ?? "").trim().split("\n")[0] ?? "";
+    if (!proc.get_successful()) return { name, path, version: null, error: firstLine || "exited with an error" };
+    return { name, path, version: firstLine };
+  } catch (e) {
+    return { name, path, version: null, error: (e as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,118 @@
+// The proxy's command-line interface, compatible with the original translate-proxy.py flags.
+// Pure: no gi:// imports.
+import { parseFlags, UsageError, type FlagSpecs } from "../lib/cli-args.js";
+
+export const BACKEND_TYPES = [
+  "openai-compat",
+  "native",
+  "anthropic",
+  "command-code",
+  "gemini-oauth-cli",
+  "gemini-oauth-antigravity",
+  "kiro-oauth",
+  "freebuff",
+] as const;
+
+export type BackendType = (typeof BACKEND_TYPES)[number];
+
+export const PROXY_FLAGS = {
+  port: { kind: "int", min: 0, max: 65535, help: "port to listen on (0 picks a free one; default 8080)" },
+  host: { kind: "string", help: "address to bind (default 127.0.0.1)" },
+  backend: { kind: "string", choices: BACKEND_TYPES, help: "upstream API flavour (default openai-compat)" },
+  "target-url": { kind: "string", help: "upstream base URL, e.g. https://api.deepseek.com/v1" },
+  "api-key": { kind: "string", help: "upstream API key (prefer the CODEX_PROXY_API_KEY environment variable)" },
+  config: { kind: "string", help: "JSON file with these same settings (flags win)" },
+  "models-file": { kind: "string", help: "JSON file listing the models served on /v1/models" },
+  "log-dir": { kind: "string", help: "directory for proxy.log (default ~/.cache/codex-proxy)" },
+  "idle-timeout": { kind: "int", min: 1, max: 86400, help: "seconds of upstream silence before a stream is failed (default 300)" },
+  version: { kind: "bool", help: "print the version and exit" },
+  help: { kind: "bool", help: "show this help and exit" },
+} as const satisfies FlagSpecs;
+
+export interface ProxyOptions {
+  port: number;
+  host: string;
+  backend: BackendType;
+  targetUrl: string;
+  apiKey: string;
+  configFile?: string;
+  modelsFile?: string;
+  logDir?: string;
+  idleTimeoutS: number;
+}
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_IDLE_TIMEOUT_S = 300;
+
+export type ProxyCommand = { kind: "help" } | { kind: "version" } | { kind: "serve"; options: ProxyOptions };
+
+/** Settings a --config file may carry; same names as the flags, in snake_case or kebab-case. */
+export function optionsFromConfigJson(text: string, source: string): Partial<ProxyOptions> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`config file ${source} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data))
+    throw new UsageError(`config file ${source} must hold a JSON object`);
+  const obj = data as Record<string, unknown>;
+  const pick = (...keys: string[]) => keys.map((k) => obj[k]).find((v) => v !== undefined);
+  const out: Partial<ProxyOptions> = {};
+  const port = pick("port");
+  if (port !== undefined) {
+    if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535)
+      throw new UsageError(`config file ${source}: "port" must be a whole number 0-65535`);
+    out.port = port as number;
+  }
+  const str = (value: unknown, key: string): string => {
+    if (typeof value !== "string") throw new UsageError(`config file ${source}: "${key}" must be a string`);
+    return value;
+  };
+  const host = pick("host");
+  if (host !== undefined) out.host = str(host, "host");
+  const backend = pick("backend", "backend_type");
+  if (backend !== undefined) {
+    const b = str(backend, "backend");
+    if (!(BACKEND_TYPES as readonly string[]).includes(b))
+      throw new UsageError(`config file ${source}: unknown backend '${b}'`);
+    out.backend = b as BackendType;
+  }
+  const target = pick("target_url", "target-url", "base_url");
+  if (target !== undefined) out.targetUrl = str(target, "target_url");
+  const key = pick("api_key", "api-key");
+  if (key !== undefined) out.apiKey = str(key, "api_key");
+  const models = pick("models_file", "models-file");
+  if (models !== undefined) out.modelsFile = str(models, "models_file");
+  return out;
+}
+
+/**
+ * Resolves argv (+ an optional config file's contents + environment) into what the proxy does.
+ * `readConfig` is injected so this stays pure.
+ */
+export function resolveProxyCommand(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  readConfig: (path: string) => string,
+): ProxyCommand {
+  const flags = parseFlags(PROXY_FLAGS, argv);
+  if (flags.help) return { kind: "help" };
+  if (flags.version) return { kind: "version" };
+  const fromFile = flags.config ? optionsFromConfigJson(readConfig(flags.config), flags.config) : {};
+  const options: ProxyOptions = {
+    port: flags.port ?? fromFile.port ?? DEFAULT_PORT,
+    host: flags.host ?? fromFile.host ?? DEFAULT_HOST,
+    backend: (flags.backend as BackendType | undefined) ?? fromFile.backend ?? "openai-compat",
+    targetUrl: flags["target-url"] ?? fromFile.targetUrl ?? "",
+    apiKey: flags["api-key"] ?? env.CODEX_PROXY_API_KEY ?? fromFile.apiKey ?? "",
+    configFile: flags.config,
+    modelsFile: flags["models-file"] ?? fromFile.modelsFile,
+    logDir: flags["log-dir"],
+    idleTimeoutS: flags["idle-timeout"] ?? DEFAULT_IDLE_TIMEOUT_S,
+  };
+  if (options.targetUrl && !/^https?:\/\/[^\s/]+/i.test(options.targetUrl))
+    throw new UsageError(`--target-url must be an http(s) URL, got '${options.targetUrl}'`);
+  return { kind: "serve", options };
+}

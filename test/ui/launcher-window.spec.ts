@@ -1,0 +1,71 @@
+// LauncherWin built with real widgets under Xvfb.
+import Gtk from "gi://Gtk?version=3.0";
+import { HEADER_ACTIONS, LauncherWin } from "../../src/ui/launcher-window.js";
+import { buttonsIn, findButton, initGtk, settle } from "../helpers/gtk.js";
+import { waitFor } from "../helpers/process.js";
+
+describe("LauncherWin", () => {
+  let app: Gtk.Application;
+  let win: LauncherWin | null = null;
+
+  beforeAll(() => {
+    initGtk();
+    app = new Gtk.Application({ application_id: "com.codexlauncher.Test" });
+    app.register(null);
+  });
+
+  afterEach(() => {
+    win?.destroy();
+    win = null;
+  });
+
+  it("is titled Codex Launcher and shows the version in the header bar", async () => {
+    win = new LauncherWin(app);
+    await settle();
+    expect(win.get_title()).toBe("Codex Launcher");
+    const bar = win.get_titlebar() as Gtk.HeaderBar;
+    expect(bar.get_title()).toBe("Codex Launcher");
+    expect(bar.get_subtitle()).toMatch(/^v\d+\.\d+\.\d+$/);
+    expect(win.get_visible()).toBeTrue();
+  });
+
+  it("has the header buttons Changelog, Usage, AI BGP, AI Monitor, Manage Endpoints in that order", async () => {
+    win = new LauncherWin(app);
+    await settle();
+    // Left to right as a person sees them, from where each button was laid out in the window.
+    const onScreen = buttonsIn(win.get_titlebar()!)
+      .map((b) => ({ label: b.get_label(), x: b.translate_coordinates(win!, 0, 0)[1], mapped: b.get_mapped() }))
+      .sort((a, b) => a.x - b.x);
+    expect(onScreen.map((b) => b.label)).toEqual(["Changelog", "Usage", "AI BGP", "AI Monitor", "Manage Endpoints"]);
+    expect(onScreen.every((b) => b.mapped)).toBeTrue();
+  });
+
+  it("makes a button whose window does not exist yet insensitive, with a 'coming soon' tooltip", async () => {
+    win = new LauncherWin(app);
+    await settle();
+    for (const action of HEADER_ACTIONS) {
+      const button = findButton(win, action.label);
+      expect(button.get_sensitive()).withContext(action.label).toBeFalse();
+      expect(button.get_tooltip_text()).toContain("Coming soon");
+    }
+  });
+
+  it("wires a button to its window when one is given", async () => {
+    let opened = 0;
+    win = new LauncherWin(app, { changelog: () => opened++ });
+    await settle();
+    const button = findButton(win, "Changelog");
+    expect(button.get_sensitive()).toBeTrue();
+    button.clicked();
+    expect(opened).toBe(1);
+  });
+
+  it("logs the start-up line, runtime versions and the Codex CLI status", async () => {
+    win = new LauncherWin(app);
+    const w = win;
+    await waitFor(async () => { await settle(10); return /Codex CLI:/.test(w.logText()); }, 10000, "codex status line");
+    const log = w.logText();
+    expect(log).toMatch(/Codex Launcher v\d+\.\d+\.\d+ started/);
+    expect(log).toMatch(/Runtime: gjs 1\.\d+\.\d+, GTK 3\.\d+\.\d+, libsoup 3\.\d+\.\d+/);
+  });
+});
