@@ -2,11 +2,15 @@
 // Usage: node esbuild.config.mjs [--outdir DIR] [--no-tests]
 import * as esbuild from "esbuild";
 import { readFileSync, readdirSync, statSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const args = process.argv.slice(2);
 const outdirArg = args.indexOf("--outdir");
-const appOutdir = outdirArg >= 0 ? args[outdirArg + 1] : "build/app";
+// Paths below are relative to the checkout, wherever this runs from (meson runs it in its build dir).
+const appOutdir = resolve(outdirArg >= 0 ? args[outdirArg + 1] : "build/app");
+const root = dirname(fileURLToPath(import.meta.url));
+process.chdir(root);
 const withTests = !args.includes("--no-tests");
 
 const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
@@ -22,6 +26,7 @@ const common = {
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   logLevel: "warning",
   legalComments: "none",
+  absWorkingDir: root,
 };
 
 await esbuild.build({

@@ -31,11 +31,16 @@ export class LauncherWin extends Gtk.ApplicationWindow {
 
   declare private logBuffer: Gtk.TextBuffer;
   declare private logView: Gtk.TextView;
+  /** Async work (probes, process events) may finish after the window is gone. */
+  #destroyed = false;
 
   constructor(application: Gtk.Application, openers: WindowOpeners = {}) {
     super({ application, title: APP_NAME, default_width: 960, default_height: 600 });
     this.set_titlebar(this.#buildHeaderBar(openers));
     this.add(this.#buildBody());
+    this.connect("destroy", () => {
+      this.#destroyed = true;
+    });
     this.show_all();
     this.log(`${APP_NAME} v${APP_VERSION} started`);
     this.log(`Runtime: ${runtimeVersions()}`);
@@ -44,6 +49,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
 
   /** Appends a timestamped line to the log pane. */
   log(line: string): void {
+    if (this.#destroyed) return;
     const stamp = GLib.DateTime.new_now_local().format("%H:%M:%S");
     const end = this.logBuffer.get_end_iter();
     this.logBuffer.insert(end, `[${stamp}] ${line}\n`, -1);

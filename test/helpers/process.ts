@@ -123,11 +123,11 @@ export function delay(ms: number): Promise<void> {
 }
 
 /** Polls `check` until it returns a truthy value or the time runs out. */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10000, what = "condition", stepMs = 25): Promise<T> {
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10000, what = "condition", stepMs = 25): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await delay(stepMs);
   }
