@@ -50,7 +50,7 @@ describe("Responses → Chat Completions request (Codex captures)", () => {
     const request = captureBody(FOLLOWUP_APPLY_PATCH);
     const { body, origins, notes } = responsesToChat(request);
     const applyPatch = body.tools!.find((t) => t.function.name === "apply_patch")!;
-    expect(applyPatch.function.parameters).toEqual(jasmine.objectContaining({ required: ["input"] }));
+    expect(applyPatch.function.parameters as unknown).toEqual(jasmine.objectContaining({ required: ["input"] }));
     expect(applyPatch.function.description).toContain("*** Begin Patch");
     expect(origins.get("apply_patch")!.kind).toBe("custom");
     const custom = (request.input as any[]).find((i) => i.type === "custom_tool_call");
@@ -65,7 +65,7 @@ describe("Responses → Chat Completions request (Codex captures)", () => {
     request.text = { format: { type: "json_schema", name: "answer", schema: { type: "object" }, strict: true } };
     const { body } = responsesToChat(request);
     expect(body.reasoning_effort).toBe("medium");
-    expect(body.response_format).toEqual({ type: "json_schema", json_schema: { name: "answer", schema: { type: "object" }, strict: true } });
+    expect(body.response_format as unknown).toEqual({ type: "json_schema", json_schema: { name: "answer", schema: { type: "object" }, strict: true } });
   });
 });
 
