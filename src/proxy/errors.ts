@@ -15,7 +15,38 @@ const TYPE_BY_STATUS: Record<number, string> = {
   429: "rate_limit_error",
 };
 
+const PHRASES: Record<number, string> = {
+  400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden", 404: "Not Found",
+  405: "Method Not Allowed", 408: "Request Timeout", 409: "Conflict", 413: "Payload Too Large",
+  422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented",
+  502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout", 529: "Overloaded",
+};
+
+/** Our own reason phrases: libsoup 3.2 calls 429 "Unknown Error", and log lines must be stable. */
+export function statusPhrase(status: number): string {
+  return PHRASES[status] ?? (status >= 500 ? "Server Error" : status >= 400 ? "Client Error" : "");
+}
+
 export function openAiError(status: number, message: string, code: string | null = null): OpenAiErrorBody {
   const type = TYPE_BY_STATUS[status] ?? (status >= 500 ? "server_error" : "invalid_request_error");
   return { error: { message, type, code, param: null } };
+}
+
+/** The readable message and code inside a provider's error body, whatever its shape. */
+export function describeUpstreamError(status: number, bodyText: string): { message: string; code: string | null } {
+  const fallback = bodyText.trim().slice(0, 500) || `HTTP ${status}`;
+  try {
+    const body = JSON.parse(bodyText) as Record<string, any>;
+    const err = Array.isArray(body) ? body[0]?.error : body.error;
+    if (typeof err === "string") return { message: err, code: typeof body.code === "string" ? body.code : null };
+    if (err && typeof err === "object") {
+      const code = err.code ?? err.type ?? err.status ?? null;
+      return { message: String(err.message ?? fallback), code: code === null ? null : String(code) };
+    }
+    if (typeof body.message === "string") return { message: body.message, code: typeof body.code === "string" ? body.code : null };
+    if (typeof body.detail === "string") return { message: body.detail, code: null };
+  } catch {
+    // Not JSON (an HTML error page from a gateway, say): the text itself is the message.
+  }
+  return { message: fallback, code: null };
 }

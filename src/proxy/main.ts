@@ -1,13 +1,15 @@
 // Entry point of `codex-launcher-proxy`, the translate proxy process.
 import "gi://GLib?version=2.0";
 import "gi://Soup?version=3.0";
+import Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import System from "system";
 import { formatHelp, UsageError } from "../lib/cli-args.js";
 import { onUnixSignal, SIGINT, SIGTERM } from "../lib/unix-signals.js";
 import { APP_VERSION } from "../lib/version.js";
 import { PROXY_FLAGS, resolveProxyCommand } from "./options.js";
-import { ListenError, ProxyServer } from "./server.js";
+import { createProxyApp, readModels } from "./app.js";
+import { ListenError } from "./server.js";
 
 const PROGRAM = "codex-launcher-proxy";
 const decoder = new TextDecoder();
@@ -43,7 +45,13 @@ function main(argv: string[]): void {
     print(`${PROGRAM} ${APP_VERSION}`);
     return;
   }
-  const server = new ProxyServer(command.options);
+  let models: string[];
+  try {
+    models = readModels(command.options);
+  } catch (e) {
+    fail((e as Error).message, 2);
+  }
+  const { server, log } = createProxyApp(command.options, models);
   let port: number;
   try {
     port = server.listen();
@@ -53,11 +61,13 @@ function main(argv: string[]): void {
   }
   const loop = new GLib.MainLoop(null, false);
   const shutdown = () => {
+    log.write("shutting down (signal)");
     server.stop();
     loop.quit();
   };
   onUnixSignal(SIGTERM, shutdown);
   onUnixSignal(SIGINT, shutdown);
+  log.write(`${PROGRAM} ${APP_VERSION} started on ${command.options.host}:${port} backend=${command.options.backend} target=${command.options.targetUrl || "(none)"} pid=${new Gio.Credentials().get_unix_pid()}`);
   print(`${PROGRAM} ${APP_VERSION} listening on http://${command.options.host}:${port} (backend ${command.options.backend})`);
   loop.run();
 }

@@ -25,6 +25,7 @@ export const PROXY_FLAGS = {
   "models-file": { kind: "string", help: "JSON file listing the models served on /v1/models" },
   "log-dir": { kind: "string", help: "directory for proxy.log (default ~/.cache/codex-proxy)" },
   "idle-timeout": { kind: "int", min: 1, max: 86400, help: "seconds of upstream silence before a stream is failed (default 300)" },
+  "max-body-mb": { kind: "int", min: 1, max: 1024, help: "largest accepted request body in MB (default 32)" },
   version: { kind: "bool", help: "print the version and exit" },
   help: { kind: "bool", help: "show this help and exit" },
 } as const satisfies FlagSpecs;
@@ -39,11 +40,13 @@ export interface ProxyOptions {
   modelsFile?: string;
   logDir?: string;
   idleTimeoutS: number;
+  maxBodyMb: number;
 }
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_IDLE_TIMEOUT_S = 300;
+export const DEFAULT_MAX_BODY_MB = 32;
 
 export type ProxyCommand = { kind: "help" } | { kind: "version" } | { kind: "serve"; options: ProxyOptions };
 
@@ -111,6 +114,7 @@ export function resolveProxyCommand(
     modelsFile: flags["models-file"] ?? fromFile.modelsFile,
     logDir: flags["log-dir"],
     idleTimeoutS: flags["idle-timeout"] ?? DEFAULT_IDLE_TIMEOUT_S,
+    maxBodyMb: flags["max-body-mb"] ?? DEFAULT_MAX_BODY_MB,
   };
   if (options.targetUrl && !/^https?:\/\/[^\s/]+/i.test(options.targetUrl))
     throw new UsageError(`--target-url must be an http(s) URL, got '${options.targetUrl}'`);

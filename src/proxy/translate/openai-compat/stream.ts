@@ -110,6 +110,11 @@ export class ChatToResponsesStream {
     return this.#ended;
   }
 
+  /** The provider's finish_reason, once it sent one. */
+  get finishReason(): string | null {
+    return this.#finishReason;
+  }
+
   start(): ResponsesEvent[] {
     const snapshot = { ...this.response, output: [] };
     return [this.#event("response.created", { response: snapshot }), this.#event("response.in_progress", { response: snapshot })];
@@ -292,17 +297,20 @@ export class ChatToResponsesStream {
   }
 }
 
-/** A non-streamed chat.completion → the finished Responses object, through the same mapping as streams. */
-export function chatCompletionToResponse(completion: {
+export interface ChatCompletion {
   model?: string;
   choices?: { message?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null; refusal?: string | null;
     tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[] }; finish_reason?: string | null }[];
   usage?: ChatUsage;
-}, ctx: StreamContext): ResponseObject {
-  const stream = new ChatToResponsesStream(ctx);
+  error?: ChatChunk["error"];
+}
+
+/** A non-streamed chat.completion as one stream chunk, so both paths share a single mapping. */
+export function completionAsChunk(completion: ChatCompletion): ChatChunk {
+  if (completion.error) return { error: completion.error };
   const choice = completion.choices?.[0];
   const message = choice?.message ?? {};
-  stream.chunk({
+  return {
     model: completion.model,
     choices: [{
       index: 0,
@@ -315,7 +323,13 @@ export function chatCompletionToResponse(completion: {
       finish_reason: choice?.finish_reason ?? "stop",
     }],
     usage: completion.usage ?? null,
-  });
+  };
+}
+
+/** A non-streamed chat.completion → the finished Responses object. */
+export function chatCompletionToResponse(completion: ChatCompletion, ctx: StreamContext): ResponseObject {
+  const stream = new ChatToResponsesStream(ctx);
+  stream.chunk(completionAsChunk(completion));
   stream.finish();
   return stream.response;
 }

@@ -1,0 +1,44 @@
+// Every file location the app uses, in one place. Pure: the environment is passed in.
+// Compatible with the original app: ~/.codex/endpoints.json and ~/.cache/codex-proxy/.
+
+export interface Environment {
+  home: string;
+  /** $XDG_CACHE_HOME, when set */
+  xdgCacheHome?: string | null;
+  /** $CODEX_HOME, when set (Codex's own override of ~/.codex) */
+  codexHome?: string | null;
+}
+
+export interface AppPaths {
+  codexHome: string;
+  endpointsFile: string;
+  codexConfigToml: string;
+  cacheDir: string;
+  proxyLog: string;
+  ccDebugLog: string;
+  monitoringLog: string;
+  incidentStore: string;
+  providerCaps: string;
+  proxyConfig: string;
+  pidsFile: string;
+  usageFile: string;
+}
+
+export function resolvePaths(env: Environment): AppPaths {
+  const codexHome = env.codexHome || `${env.home}/.codex`;
+  const cacheDir = `${env.xdgCacheHome || `${env.home}/.cache`}/codex-proxy`;
+  return {
+    codexHome,
+    endpointsFile: `${codexHome}/endpoints.json`,
+    codexConfigToml: `${codexHome}/config.toml`,
+    cacheDir,
+    proxyLog: `${cacheDir}/proxy.log`,
+    ccDebugLog: `${cacheDir}/cc-debug.log`,
+    monitoringLog: `${cacheDir}/monitoring.log`,
+    incidentStore: `${cacheDir}/incident-store.json`,
+    providerCaps: `${cacheDir}/provider-caps.json`,
+    proxyConfig: `${cacheDir}/proxy-config.json`,
+    pidsFile: `${cacheDir}/pids.json`,
+    usageFile: `${cacheDir}/usage.json`,
+  };
+}

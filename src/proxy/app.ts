@@ -1,0 +1,75 @@
+// Wires the proxy together: options → server, upstream pool, store, metrics, log, routes.
+import GLib from "gi://GLib";
+import { LogFile } from "../lib/log-file.js";
+import { userPaths } from "../lib/system-paths.js";
+import { APP_VERSION } from "../lib/version.js";
+import type { BackendAdapter } from "./backends.js";
+import { sendError, sendJson } from "./http.js";
+import { ProxyMetrics } from "./metrics.js";
+import { modelsDocument, parseModelsFile } from "./models.js";
+import type { ProxyOptions } from "./options.js";
+import { ResponseStore } from "./response-store.js";
+import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
+import { ResponsesRoute } from "./routes/responses.js";
+import { ProxyServer } from "./server.js";
+import { nativeAdapter } from "./translate/native/adapter.js";
+import { openAiCompatAdapter } from "./translate/openai-compat/adapter.js";
+import { DEFAULT_CHAT_OPTIONS } from "./translate/openai-compat/request.js";
+import { UpstreamClient } from "./upstream.js";
+
+export const MAX_STREAM_BUFFER_BYTES = 8 * 1024 * 1024;
+
+function adapterFor(options: ProxyOptions): BackendAdapter | null {
+  switch (options.backend) {
+    case "openai-compat":
+      return openAiCompatAdapter(DEFAULT_CHAT_OPTIONS);
+    case "native":
+      return nativeAdapter();
+    default:
+      return null;
+  }
+}
+
+export function readModels(options: ProxyOptions): string[] {
+  if (!options.modelsFile) return [];
+  const [, bytes] = GLib.file_get_contents(options.modelsFile);
+  return parseModelsFile(new TextDecoder().decode(bytes), options.modelsFile);
+}
+
+export interface ProxyApp {
+  server: ProxyServer;
+  log: LogFile;
+  metrics: ProxyMetrics;
+}
+
+export function createProxyApp(options: ProxyOptions, models: string[]): ProxyApp {
+  const logPath = options.logDir ? `${options.logDir}/proxy.log` : userPaths().proxyLog;
+  const log = new LogFile(logPath, "proxy", 10 * 1024 * 1024, true);
+  log.addSecret(options.apiKey);
+  const metrics = new ProxyMetrics();
+  const server = new ProxyServer(options);
+  server.models = models;
+  const adapter = adapterFor(options);
+  const upstream = new UpstreamClient(`codex-launcher-proxy/${APP_VERSION}`);
+  const store = new ResponseStore();
+
+  if (adapter) {
+    const route = new ResponsesRoute({
+      adapter, upstream, targetUrl: options.targetUrl, apiKey: options.apiKey, store, metrics, log,
+      retryPolicy: DEFAULT_RETRY_POLICY, idleTimeoutMs: options.idleTimeoutS * 1000, maxBodyBytes: options.maxBodyMb * 1024 * 1024,
+      maxStreamBufferBytes: MAX_STREAM_BUFFER_BYTES, onStreamCount: (d) => (server.activeStreams += d),
+    });
+    for (const path of ["/v1/responses", "/responses"]) server.route("POST", path, (msg) => route.handle(msg));
+  } else {
+    for (const path of ["/v1/responses", "/responses"])
+      server.route("POST", path, (msg) => sendError(msg, 501, `backend '${options.backend}' is not supported by this version of the proxy yet`, "backend_not_supported"));
+  }
+  for (const path of ["/v1/models", "/models"])
+    server.route("GET", path, (msg) => sendJson(msg, 200, modelsDocument(server.models, Math.floor(Date.now() / 1000))));
+  server.route("GET", "/monitoring", (msg) => sendJson(msg, 200, {
+    ...server.health(),
+    ...metrics.snapshot(Date.now()),
+    response_store: { entries: store.size, bytes: store.bytes },
+  }));
+  return { server, log, metrics };
+}

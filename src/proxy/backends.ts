@@ -1,0 +1,48 @@
+// The small surface every provider adapter implements, so the route stays the same for all of them.
+// Pure: adapters map data; the route does the I/O.
+import type { ResponsesEvent } from "./translate/openai-compat/stream.js";
+import type { InputItem, ResponseObject, ResponsesRequest } from "./responses/types.js";
+
+export interface UpstreamCall {
+  /** Path appended to the endpoint's base URL, e.g. "chat/completions". */
+  path: string;
+  body: unknown;
+  /** Extra request headers the provider needs. */
+  headers?: Record<string, string>;
+  /** What could not be carried over (logged once per distinct note). */
+  notes: string[];
+  /** A fresh translator for this call's reply. */
+  translator: () => ReplyTranslator;
+}
+
+/** Turns one upstream reply (stream messages or a whole JSON body) into Responses events. */
+export interface ReplyTranslator {
+  readonly response: ResponseObject;
+  readonly ended: boolean;
+  start(): ResponsesEvent[];
+  /** One upstream SSE message (already JSON-parsed), with its `event:` name when it had one. */
+  message(data: unknown, event: string | null): ResponsesEvent[];
+  /** A non-streamed JSON reply body. */
+  whole(body: unknown): ResponsesEvent[];
+  /** `cleanEnd` is false when the stream stopped without the provider's end marker. */
+  finish(cleanEnd: boolean): ResponsesEvent[];
+  fail(code: string, message: string): ResponsesEvent[];
+}
+
+export interface BackendAdapter {
+  readonly name: string;
+  /** Throws TranslationError for requests it cannot express. `input` already includes stored history. */
+  prepare(request: ResponsesRequest, input: InputItem[], stream: boolean): UpstreamCall;
+}
+
+/** Joins a base URL and a path without doubling segments (…/v1/chat/completions/chat/completions). */
+export function joinUrl(base: string, path: string): string {
+  const trimmed = base.replace(/\/+$/, "");
+  const cleanPath = path.replace(/^\/+/, "");
+  if (trimmed.endsWith(`/${cleanPath}`)) return trimmed;
+  // A base that already names a different endpoint of the same API (…/v1/chat/completions when
+  // asking for models) is cut back to its version root.
+  const known = ["/chat/completions", "/responses", "/messages", "/models"];
+  const root = known.reduce((acc, suffix) => (acc.endsWith(suffix) ? acc.slice(0, -suffix.length) : acc), trimmed);
+  return `${root}/${cleanPath}`;
+}

@@ -1,0 +1,272 @@
+// POST /v1/responses: parse, translate, call the provider (with retries), stream the answer back.
+import Gio from "gi://Gio";
+import Soup from "gi://Soup?version=3.0";
+import { randomId } from "../../lib/ids.js";
+import { Utf8StreamDecoder } from "../../lib/utf8-stream.js";
+import type { LogFile } from "../../lib/log-file.js";
+import { joinUrl, type BackendAdapter, type ReplyTranslator } from "../backends.js";
+import { describeUpstreamError, statusPhrase } from "../errors.js";
+import { requestBody, sendError, sendJson } from "../http.js";
+import type { ProxyMetrics } from "../metrics.js";
+import type { ResponseStore } from "../response-store.js";
+import type { InputItem, ResponsesRequest } from "../responses/types.js";
+import type { RetryPolicy } from "../retry-policy.js";
+import { formatSse, SseOverflowError, SseParser } from "../sse.js";
+import { StreamingResponse } from "../sse-writer.js";
+import { TranslationError } from "../translate/openai-compat/request.js";
+import type { ResponsesEvent } from "../translate/openai-compat/stream.js";
+import { BodyReader, UpstreamClient, UpstreamError, type UpstreamReply } from "../upstream.js";
+
+export interface ResponsesRouteDeps {
+  adapter: BackendAdapter;
+  upstream: UpstreamClient;
+  targetUrl: string;
+  apiKey: string;
+  store: ResponseStore;
+  metrics: ProxyMetrics;
+  log: LogFile;
+  retryPolicy: RetryPolicy;
+  idleTimeoutMs: number;
+  maxBodyBytes: number;
+  maxStreamBufferBytes: number;
+  /** Called around each request so /health can report live streams. */
+  onStreamCount: (delta: number) => void;
+}
+
+const MAX_ERROR_BODY = 1024 * 1024;
+
+export class ResponsesRoute {
+  readonly #loggedNotes = new Set<string>();
+
+  constructor(private readonly deps: ResponsesRouteDeps) {}
+
+  handle(msg: Soup.ServerMessage): void {
+    msg.pause();
+    const started = Date.now();
+    const id = randomId("req", 12);
+    this.#serve(msg, id, started).catch((e) => {
+      // A bug must cost one request, never the process.
+      this.deps.log.write(`req=${id} stream error: internal: ${(e as Error)?.stack ?? e}`);
+      try {
+        sendError(msg, 500, `internal proxy error: ${(e as Error).message}`);
+        msg.unpause();
+      } catch {
+        // The response was already under way; the client sees the connection end.
+      }
+    });
+  }
+
+  async #serve(msg: Soup.ServerMessage, id: string, started: number): Promise<void> {
+    const { deps } = this;
+    const reply = (status: number, message: string, code: string | null = null, headers: Record<string, string> = {}) => {
+      sendError(msg, status, message, code, { "x-request-id": id, ...headers });
+      msg.unpause();
+      deps.metrics.recordRequest(status, Date.now() - started, null, Date.now());
+      deps.log.write(`req=${id} POST ${msg.get_uri().get_path()} status=${status} dur_ms=${Date.now() - started} error=${JSON.stringify(message)}`);
+    };
+
+    const raw = requestBody(msg);
+    if (raw.length > deps.maxBodyBytes) return reply(413, `request body is ${raw.length} bytes; the limit is ${deps.maxBodyBytes}`, "request_too_large");
+    let request: ResponsesRequest;
+    try {
+      request = JSON.parse(new TextDecoder().decode(raw));
+    } catch (e) {
+      return reply(400, `request body is not valid JSON: ${(e as Error).message}`, "invalid_json");
+    }
+    if (typeof request !== "object" || request === null || Array.isArray(request)) return reply(400, "request body must be a JSON object", "invalid_request");
+
+    let input: InputItem[] = typeof request.input === "string" ? [{ type: "message", role: "user", content: request.input }]
+      : Array.isArray(request.input) ? request.input : [];
+    if (typeof request.previous_response_id === "string") {
+      const history = deps.store.history(request.previous_response_id, Date.now());
+      if (!history) return reply(400, `previous response '${request.previous_response_id}' was not found or has expired`, "previous_response_not_found");
+      input = [...history, ...input];
+    }
+    const stream = request.stream === true;
+    let call;
+    try {
+      call = deps.adapter.prepare(request, input, stream);
+    } catch (e) {
+      if (e instanceof TranslationError) return reply(400, e.message, "invalid_request");
+      throw e;
+    }
+    for (const note of call.notes) {
+      if (this.#loggedNotes.size < 1000 && !this.#loggedNotes.has(note)) {
+        this.#loggedNotes.add(note);
+        deps.log.write(`translate: ${note}`);
+      }
+    }
+    if (!deps.targetUrl) return reply(503, "the proxy has no upstream configured (--target-url)", "no_upstream");
+
+    const cancellable = new Gio.Cancellable();
+    const disconnected = msg.connect("disconnected", () => cancellable.cancel());
+    const headers: Record<string, string> = { "Content-Type": "application/json", Accept: stream ? "text/event-stream" : "application/json", ...call.headers };
+    const clientAuth = msg.get_request_headers().get_one("Authorization");
+    if (deps.apiKey) headers.Authorization = `Bearer ${deps.apiKey}`;
+    else if (clientAuth) headers.Authorization = clientAuth;
+    const url = joinUrl(deps.targetUrl, call.path);
+
+    let upstreamReply: UpstreamReply;
+    try {
+      upstreamReply = await deps.upstream.sendWithRetries(
+        { method: "POST", url, headers, body: new TextEncoder().encode(JSON.stringify(call.body)) },
+        deps.retryPolicy, cancellable, deps.idleTimeoutMs,
+        (n) => deps.log.write(`req=${id} upstream ${n.reason} (retry ${n.attempt}/${n.maxAttempts - 1} in ${(n.delayMs / 1000).toFixed(1)} s)`));
+    } catch (e) {
+      msg.disconnect(disconnected);
+      if (!(e instanceof UpstreamError)) throw e;
+      deps.metrics.recordUpstreamError(e.kind, e.message, Date.now());
+      if (e.kind === "client_gone") {
+        deps.log.write(`req=${id} client went away before the provider answered (Broken pipe)`);
+        return;
+      }
+      deps.log.write(`req=${id} upstream ${e.message}`);
+      return reply(e.kind === "timeout" ? 504 : 502, `upstream unreachable: ${e.message}`, e.kind);
+    }
+
+    if (upstreamReply.status >= 400) {
+      msg.disconnect(disconnected);
+      const text = await new BodyReader(upstreamReply.stream, cancellable, deps.idleTimeoutMs).text(MAX_ERROR_BODY).catch(() => "");
+      const { message, code } = describeUpstreamError(upstreamReply.status, text);
+      const status = upstreamReply.status;
+      deps.metrics.recordUpstreamError(status === 429 ? "http_429" : status >= 500 ? "http_5xx" : "http_4xx", message, Date.now());
+      deps.log.write(`req=${id} upstream HTTP ${status} ${statusPhrase(status)}: ${message}`);
+      const retryAfter = upstreamReply.headers.get_one("Retry-After");
+      return reply(status, `upstream HTTP ${status}: ${message}`, code, status === 429 && retryAfter ? { "Retry-After": retryAfter } : {});
+    }
+
+    const translator = call.translator();
+    deps.metrics.activeStreams++;
+    deps.onStreamCount(1);
+    let ttfbMs: number | null = null;
+    let status = 200;
+    let outcome = "completed";
+    try {
+      if (stream) {
+        const out = new StreamingResponse(msg, deps.maxStreamBufferBytes);
+        out.begin("text/event-stream", { "x-request-id": id });
+        out.onClose(() => cancellable.cancel());
+        const emit = async (events: ResponsesEvent[]) => {
+          if (events.length === 0) return;
+          if (ttfbMs === null) ttfbMs = Date.now() - started;
+          await out.write(events.map((e) => formatSse(e.type, e)).join(""));
+        };
+        outcome = await this.#pump(id, upstreamReply, translator, cancellable, emit);
+        if (out.closed && outcome !== "completed") outcome = "client_gone";
+        out.end();
+      } else {
+        outcome = await this.#pump(id, upstreamReply, translator, cancellable, async () => {});
+        const response = translator.response;
+        status = response.status === "failed" ? 502 : 200;
+        if (status === 200) sendJson(msg, 200, response, { "x-request-id": id });
+        else sendError(msg, 502, response.error?.message ?? "upstream failed", response.error?.code ?? null, { "x-request-id": id });
+        ttfbMs = Date.now() - started;
+        msg.unpause();
+      }
+    } finally {
+      msg.disconnect(disconnected);
+      deps.metrics.activeStreams--;
+      deps.onStreamCount(-1);
+    }
+
+    const response = translator.response;
+    const usage = response.usage;
+    if (usage) deps.metrics.recordTokens(usage.input_tokens, usage.output_tokens);
+    if (request.store !== false && response.status === "completed") deps.store.put(response, input, Date.now());
+    deps.metrics.recordRequest(status, Date.now() - started, ttfbMs, Date.now());
+    deps.log.write(`req=${id} POST ${msg.get_uri().get_path()} backend=${deps.adapter.name} model=${request.model} stream=${stream} ` +
+      `status=${status} outcome=${outcome} dur_ms=${Date.now() - started} ttfb_ms=${ttfbMs ?? "-"} ` +
+      `tokens_in=${usage?.input_tokens ?? 0} tokens_out=${usage?.output_tokens ?? 0} items=${response.output.map((o) => o.type).join(",") || "-"}`);
+  }
+
+  /** Reads the provider's reply into the translator; returns how the response ended. */
+  async #pump(id: string, reply: UpstreamReply, translator: ReplyTranslator, cancellable: Gio.Cancellable,
+    emit: (events: ResponsesEvent[]) => Promise<void>): Promise<string> {
+    const { deps } = this;
+    const reader = new BodyReader(reply.stream, cancellable, deps.idleTimeoutMs);
+    const decoder = new Utf8StreamDecoder();
+    /** A stream that ends without its end marker ([DONE], response.completed) was cut short. */
+    let cleanEnd = true;
+    await emit(translator.start());
+    try {
+      if (!/event-stream/i.test(reply.contentType)) {
+        // Asked to stream but answered with one JSON body (or asked not to stream): same mapping.
+        const text = await reader.text(deps.maxStreamBufferBytes);
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          throw new UpstreamError("stream_error", `stream error: provider sent ${reply.contentType || "an untyped body"} that is not JSON`);
+        }
+        await emit(translator.whole(body));
+      } else {
+        const parser = new SseParser(deps.maxStreamBufferBytes);
+        let done = false;
+        let chunk: Uint8Array | null;
+        for (chunk = await reader.next(); chunk && !done; chunk = done ? null : await reader.next()) {
+          const events: ResponsesEvent[] = [];
+          for (const message of parser.feed(decoder.decode(chunk))) {
+            if (message.data.trim() === "[DONE]") {
+              done = true;
+              break;
+            }
+            let data: unknown;
+            try {
+              data = JSON.parse(message.data);
+            } catch {
+              deps.log.write(`req=${id} stream error: skipped an unparseable chunk: ${message.data.slice(0, 200)}`);
+              continue;
+            }
+            events.push(...translator.message(data, message.event));
+            if (translator.ended) {
+              done = true;
+              break;
+            }
+          }
+          await emit(events);
+        }
+        if (!done) {
+          const tail = parser.feed(decoder.end()).concat(parser.end());
+          done = tail.some((m) => m.data.trim() === "[DONE]");
+          await emit(tail.flatMap((m) => (m.data.trim() === "[DONE]" ? [] : safeMessage(translator, m.data, m.event))));
+        } else {
+          // Read to the end of the body so the pooled connection can be reused for the next request.
+          while (await reader.next());
+        }
+        cleanEnd = done;
+      }
+      const failed = translator.ended && translator.response.status === "failed";
+      await emit(translator.finish(cleanEnd));
+      if (failed) {
+        const error = translator.response.error;
+        deps.metrics.recordUpstreamError("stream_error", error?.message ?? "", Date.now());
+        deps.log.write(`req=${id} stream error: provider reported ${error?.code}: ${error?.message}`);
+        return "failed";
+      }
+      return translator.response.status;
+    } catch (e) {
+      const error = e instanceof UpstreamError ? e
+        : e instanceof SseOverflowError ? new UpstreamError("stream_error", `stream error: ${e.message}`)
+        : new UpstreamError("stream_error", `stream error: ${(e as Error).message}`);
+      deps.metrics.recordUpstreamError(error.kind, error.message, Date.now());
+      if (error.kind === "client_gone") {
+        deps.log.write(`req=${id} client went away mid-stream (Broken pipe); upstream request cancelled`);
+        return "client_gone";
+      }
+      deps.log.write(`req=${id} upstream ${error.message}`);
+      await emit(translator.fail(error.kind, error.message));
+      return "failed";
+    } finally {
+      // Closing after the end returns the connection to the pool before the client can send its next request.
+      await reader.close();
+    }
+  }
+}
+
+function safeMessage(translator: ReplyTranslator, data: string, event: string | null): ResponsesEvent[] {
+  try {
+    return translator.message(JSON.parse(data), event);
+  } catch {
+    return [];
+  }
+}

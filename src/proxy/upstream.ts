@@ -1,0 +1,215 @@
+// Talking to the provider: one pooled Soup.Session, retries before the first byte, idle timeouts.
+import Gio from "gi://Gio";
+import GLib from "gi://GLib";
+import Soup from "gi://Soup?version=3.0";
+import { statusPhrase } from "./errors.js";
+import type { UpstreamErrorKind } from "./metrics.js";
+import { nextRetryDelay, parseRetryAfter, type RetryPolicy } from "./retry-policy.js";
+
+Gio._promisify(Soup.Session.prototype, "send_async", "send_finish");
+Gio._promisify(Gio.InputStream.prototype, "read_bytes_async", "read_bytes_finish");
+Gio._promisify(Gio.InputStream.prototype, "close_async", "close_finish");
+
+export class UpstreamError extends Error {
+  override name = "UpstreamError";
+  constructor(readonly kind: UpstreamErrorKind, message: string, override readonly cause?: unknown) {
+    super(message);
+  }
+}
+
+export interface UpstreamRequest {
+  method: "GET" | "POST";
+  url: string;
+  headers: Record<string, string>;
+  body?: Uint8Array;
+  contentType?: string;
+}
+
+export interface UpstreamReply {
+  status: number;
+  reason: string;
+  headers: Soup.MessageHeaders;
+  stream: Gio.InputStream;
+  contentType: string;
+}
+
+export interface RetryNotice {
+  attempt: number;
+  maxAttempts: number;
+  delayMs: number;
+  status: number | null;
+  reason: string;
+}
+
+/** Maps a GLib error from connecting or reading to a kind the logs and the watchdog understand. */
+export function classifyGError(error: unknown): { kind: UpstreamErrorKind; message: string } {
+  const message = (error as Error)?.message ?? String(error);
+  if (error instanceof GLib.Error) {
+    if (error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.CONNECTION_REFUSED)) return { kind: "connection_refused", message: `Connection refused: ${message}` };
+    if (error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.TIMED_OUT)) return { kind: "timeout", message: `Connection timed out: ${message}` };
+    if (error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.CONNECTION_CLOSED) || error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.BROKEN_PIPE))
+      return { kind: "connection_reset", message: `Connection reset: ${message}` };
+    if (error.domain === Gio.resolver_error_quark()) return { kind: "dns", message: `DNS lookup failed: ${message}` };
+    if (error.domain === Gio.tls_error_quark()) return { kind: "tls", message: `TLS error: ${message}` };
+    if (/reset by peer/i.test(message)) return { kind: "connection_reset", message: `Connection reset: ${message}` };
+  }
+  return { kind: "other", message };
+}
+
+/** Sleeps unless cancelled; resolves false when cancelled. */
+function sleep(ms: number, cancellable: Gio.Cancellable): Promise<boolean> {
+  return new Promise((resolve) => {
+    let handler = 0;
+    const timer = setTimeout(() => {
+      if (handler) cancellable.disconnect(handler);
+      resolve(true);
+    }, ms);
+    handler = cancellable.connect(() => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+}
+
+export class UpstreamClient {
+  readonly session: Soup.Session;
+
+  constructor(readonly userAgent: string, maxConnsPerHost = 32) {
+    // Our own idle/headers timers replace Soup's single I/O timeout, which would cut long silent
+    // stretches of a healthy stream; idle pooled connections are dropped after a minute.
+    this.session = new Soup.Session({ max_conns: maxConnsPerHost * 4, max_conns_per_host: maxConnsPerHost, timeout: 0, idle_timeout: 60, user_agent: userAgent });
+  }
+
+  /** One attempt. Throws UpstreamError for transport failures; any HTTP status is a reply. */
+  async send(request: UpstreamRequest, cancellable: Gio.Cancellable, headersTimeoutMs: number): Promise<UpstreamReply> {
+    const message = Soup.Message.new(request.method, request.url);
+    if (!message) throw new UpstreamError("other", `invalid upstream URL: ${request.url}`);
+    // libsoup opens a new connection for every POST unless told the request may be replayed; a model
+    // request that met a stale pooled connection never reached the model, so replaying it is safe.
+    message.set_flags(Soup.MessageFlags.IDEMPOTENT);
+    const headers = message.get_request_headers();
+    for (const [name, value] of Object.entries(request.headers)) headers.replace(name, value);
+    if (request.body) message.set_request_body_from_bytes(request.contentType ?? "application/json", new GLib.Bytes(request.body));
+    let timedOut = false;
+    const attempt = new Gio.Cancellable();
+    const link = cancellable.connect(() => attempt.cancel());
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.cancel();
+    }, headersTimeoutMs);
+    try {
+      const stream = (await this.session.send_async(message, GLib.PRIORITY_DEFAULT, attempt)) as unknown as Gio.InputStream;
+      const responseHeaders = message.get_response_headers();
+      return {
+        // get_status() throws in gjs for codes missing from the Soup.Status enum (429 on libsoup 3.2).
+        status: message.status_code,
+        reason: message.get_reason_phrase() ?? "",
+        headers: responseHeaders,
+        stream,
+        contentType: responseHeaders.get_content_type()[0] ?? "",
+      };
+    } catch (e) {
+      if (timedOut) throw new UpstreamError("timeout", `upstream timed out: no response headers within ${Math.round(headersTimeoutMs / 1000)} s`, e);
+      if (cancellable.is_cancelled()) throw new UpstreamError("client_gone", "request cancelled: the client went away", e);
+      const { kind, message: text } = classifyGError(e);
+      throw new UpstreamError(kind, text, e);
+    } finally {
+      clearTimeout(timer);
+      cancellable.disconnect(link);
+    }
+  }
+
+  /**
+   * Sends with retries before the first byte: 429/502/503/504 (honouring Retry-After, capped) and
+   * connection failures. Returns the last reply, which may still be an error status for the caller
+   * to report; throws the last UpstreamError when no attempt got an HTTP reply.
+   */
+  async sendWithRetries(request: UpstreamRequest, policy: RetryPolicy, cancellable: Gio.Cancellable, headersTimeoutMs: number,
+    onRetry: (notice: RetryNotice) => void): Promise<UpstreamReply> {
+    for (let attempt = 1; ; attempt++) {
+      let reply: UpstreamReply | null = null;
+      let failure: UpstreamError | null = null;
+      try {
+        reply = await this.send(request, cancellable, headersTimeoutMs);
+      } catch (e) {
+        if (!(e instanceof UpstreamError) || e.kind === "client_gone") throw e;
+        failure = e;
+      }
+      if (reply && reply.status < 400) return reply;
+      const retryable = failure ? ["connection_refused", "connection_reset", "timeout", "dns"].includes(failure.kind) : true;
+      const delay = !retryable ? null : nextRetryDelay(
+        reply ? { kind: "status", status: reply.status, retryAfterMs: parseRetryAfter(reply.headers.get_one("Retry-After"), Date.now()) } : { kind: "connect-error" },
+        attempt, policy, Math.random());
+      if (delay === null) {
+        if (reply) return reply;
+        throw failure!;
+      }
+      onRetry({ attempt, maxAttempts: policy.maxAttempts, delayMs: delay, status: reply?.status ?? null,
+        reason: reply ? `HTTP ${reply.status} ${statusPhrase(reply.status)}` : failure!.message });
+      if (reply) await discard(reply.stream);
+      if (!(await sleep(delay, cancellable))) throw new UpstreamError("client_gone", "request cancelled while waiting to retry");
+    }
+  }
+}
+
+async function discard(stream: Gio.InputStream): Promise<void> {
+  try {
+    await stream.close_async(GLib.PRIORITY_DEFAULT, null);
+  } catch {
+    // The connection is dropped either way; nothing to report for a body we chose not to read.
+  }
+}
+
+/**
+ * Reads a body chunk by chunk; fails with kind "idle_timeout" when no byte arrives for `idleMs`
+ * (a provider that went silent must not hold the stream open forever).
+ */
+export class BodyReader {
+  #timedOut = false;
+
+  constructor(private readonly stream: Gio.InputStream, private readonly cancellable: Gio.Cancellable, private readonly idleMs: number,
+    private readonly chunkSize = 65536) {}
+
+  async next(): Promise<Uint8Array | null> {
+    const read = new Gio.Cancellable();
+    const link = this.cancellable.connect(() => read.cancel());
+    const timer = setTimeout(() => {
+      this.#timedOut = true;
+      read.cancel();
+    }, this.idleMs);
+    try {
+      const bytes = (await this.stream.read_bytes_async(this.chunkSize, GLib.PRIORITY_DEFAULT, read)) as unknown as GLib.Bytes;
+      const data = bytes.get_data();
+      return data && data.length > 0 ? data : null;
+    } catch (e) {
+      if (this.#timedOut) throw new UpstreamError("idle_timeout", `upstream timed out: no data for ${Math.round(this.idleMs / 1000)} s (stream idle timeout)`, e);
+      if (this.cancellable.is_cancelled()) throw new UpstreamError("client_gone", "stream cancelled: the client went away", e);
+      const { kind, message } = classifyGError(e);
+      throw new UpstreamError(kind === "other" ? "stream_error" : kind, message, e);
+    } finally {
+      clearTimeout(timer);
+      this.cancellable.disconnect(link);
+    }
+  }
+
+  /** The whole remaining body as text, up to `maxBytes` (the rest is dropped). */
+  async text(maxBytes: number): Promise<string> {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (let chunk = await this.next(); chunk; chunk = await this.next()) {
+      if (total < maxBytes) parts.push(chunk.subarray(0, maxBytes - total));
+      total += chunk.length;
+    }
+    const joined = new Uint8Array(Math.min(total, maxBytes));
+    let offset = 0;
+    for (const p of parts) {
+      joined.set(p, offset);
+      offset += p.length;
+    }
+    return new TextDecoder().decode(joined);
+  }
+
+  close(): Promise<void> {
+    return discard(this.stream);
+  }
+}

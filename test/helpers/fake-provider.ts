@@ -1,0 +1,180 @@
+// A scriptable fake Chat Completions provider on 127.0.0.1 (a real libsoup server in the test process).
+// Each request takes the next scripted reply; every request is recorded for assertions.
+import Gio from "gi://Gio";
+import GLib from "gi://GLib";
+import Soup from "gi://Soup?version=3.0";
+import { statusPhrase } from "../../src/proxy/errors.js";
+
+export type ToolCallSpec = { name: string; arguments: string; id?: string };
+
+export type Reply =
+  | { kind: "text"; text: string; chunkSize?: number; delayMs?: number; reasoning?: string; usage?: { prompt: number; completion: number } }
+  | { kind: "tools"; calls: ToolCallSpec[]; text?: string }
+  | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
+  | { kind: "cut"; text: string } // some deltas, then the TCP connection is dropped
+  | { kind: "silence"; text?: string } // headers (and maybe a delta), then nothing
+  | { kind: "json"; body: unknown } // a non-streamed chat.completion
+  | { kind: "sse"; frames: string[] }; // raw SSE frames, written as given
+
+export interface Recorded {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: any;
+  remotePort: number;
+  /** Set when the client closed the connection before the reply was finished. */
+  clientGone: boolean;
+}
+
+const encoder = new TextEncoder();
+
+function chunk(delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}): string {
+  return `data: ${JSON.stringify({ id: "chatcmpl-fake", object: "chat.completion.chunk", created: 1, model: "fake-upstream",
+    choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
+}
+
+function splitText(text: string, size: number): string[] {
+  const parts: string[] = [];
+  for (let i = 0; i < text.length; i += size) parts.push(text.slice(i, i + size));
+  return parts.length ? parts : [""];
+}
+
+export class FakeProvider {
+  readonly requests: Recorded[] = [];
+  readonly script: Reply[] = [];
+  readonly #server = new Soup.Server({});
+  #fallback: Reply = { kind: "text", text: "ok" };
+  port = 0;
+
+  constructor() {
+    this.#server.add_handler(null, (_s, msg, path) => this.#handle(msg, path));
+    this.#server.listen(Gio.InetSocketAddress.new_from_string("127.0.0.1", 0), 0 as Soup.ServerListenOptions);
+    this.port = this.#server.get_uris()[0].get_port();
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/v1`;
+  }
+
+  /** Queues replies for the next requests, in order. */
+  then(...replies: Reply[]): this {
+    this.script.push(...replies);
+    return this;
+  }
+
+  /** The reply used once the script is empty. */
+  otherwise(reply: Reply): this {
+    this.#fallback = reply;
+    return this;
+  }
+
+  chatRequests(): Recorded[] {
+    return this.requests.filter((r) => r.path.endsWith("/chat/completions"));
+  }
+
+  stop(): void {
+    this.#server.disconnect();
+  }
+
+  #handle(msg: Soup.ServerMessage, path: string): void {
+    const headers: Record<string, string> = {};
+    msg.get_request_headers().foreach((n, v) => (headers[n.toLowerCase()] = v));
+    const raw = new TextDecoder().decode(msg.get_request_body().flatten().get_data() ?? new Uint8Array());
+    let body: unknown = raw;
+    try {
+      body = raw ? JSON.parse(raw) : null;
+    } catch {
+      // recorded as text
+    }
+    const address = msg.get_remote_address() as Gio.InetSocketAddress | null;
+    const record: Recorded = { method: msg.get_method(), path, headers, body, remotePort: address?.get_port() ?? 0, clientGone: false };
+    this.requests.push(record);
+    if (path.endsWith("/models")) {
+      this.#json(msg, 200, { object: "list", data: [{ id: "fake-a", object: "model" }, { id: "fake-b", object: "model" }] });
+      return;
+    }
+    const reply = this.script.shift() ?? this.#fallback;
+    msg.connect("disconnected", () => (record.clientGone = true));
+    void this.#reply(msg, reply, record);
+  }
+
+  #json(msg: Soup.ServerMessage, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    msg.set_status(status, statusPhrase(status));
+    for (const [k, v] of Object.entries(headers)) msg.get_response_headers().replace(k, v);
+    msg.set_response("application/json", Soup.MemoryUse.COPY, encoder.encode(typeof body === "string" ? body : JSON.stringify(body)));
+  }
+
+  async #reply(msg: Soup.ServerMessage, reply: Reply, record: Recorded): Promise<void> {
+    switch (reply.kind) {
+      case "status":
+        this.#json(msg, reply.status, reply.body ?? { error: { message: `fake ${reply.status}`, type: "fake_error" } }, reply.headers);
+        return;
+      case "json":
+        this.#json(msg, 200, reply.body);
+        return;
+      case "cut":
+      case "silence":
+        await this.#raw(msg, reply, record);
+        return;
+    }
+    const frames: string[] = [];
+    if (reply.kind === "text") {
+      frames.push(chunk({ role: "assistant", content: "" }));
+      if (reply.reasoning) frames.push(chunk({ reasoning_content: reply.reasoning }));
+      for (const part of splitText(reply.text, reply.chunkSize ?? 4)) frames.push(chunk({ content: part }));
+      frames.push(chunk({}, "stop"));
+      const usage = reply.usage ?? { prompt: 11, completion: 7 };
+      frames.push(`data: ${JSON.stringify({ id: "chatcmpl-fake", object: "chat.completion.chunk", choices: [],
+        usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion } })}\n\n`);
+    } else if (reply.kind === "tools") {
+      frames.push(chunk({ role: "assistant", content: reply.text ?? null }));
+      reply.calls.forEach((call, index) => {
+        frames.push(chunk({ tool_calls: [{ index, id: call.id ?? `call_fake_${index}_${GLib.uuid_string_random().slice(0, 8)}`, type: "function",
+          function: { name: call.name, arguments: "" } }] }));
+        for (const part of splitText(call.arguments, 16)) frames.push(chunk({ tool_calls: [{ index, function: { arguments: part } }] }));
+      });
+      frames.push(chunk({}, "tool_calls"));
+      frames.push(`data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 } })}\n\n`);
+    } else frames.push(...reply.frames);
+    frames.push("data: [DONE]\n\n");
+
+    msg.set_status(200, null);
+    const h = msg.get_response_headers();
+    h.set_encoding(Soup.Encoding.CHUNKED);
+    h.set_content_type("text/event-stream", null);
+    msg.get_response_body().set_accumulate(false);
+    msg.pause();
+    const delay = reply.kind === "text" ? reply.delayMs ?? 0 : 0;
+    for (const frame of frames) {
+      if (record.clientGone) return;
+      msg.get_response_body().append_bytes(new GLib.Bytes(encoder.encode(frame)));
+      msg.unpause();
+      if (delay) await new Promise((r) => setTimeout(r, delay));
+    }
+    msg.get_response_body().complete();
+    msg.unpause();
+  }
+
+  /** Writes the HTTP response by hand on the stolen connection, to cut it or leave it silent. */
+  async #raw(msg: Soup.ServerMessage, reply: Extract<Reply, { kind: "cut" | "silence" }>, record: Recorded): Promise<void> {
+    const stream = msg.steal_connection();
+    const out = stream.get_output_stream();
+    const hex = (s: string) => `${encoder.encode(s).length.toString(16)}\r\n${s}\r\n`;
+    let text = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+    text += hex(chunk({ role: "assistant", content: "" }));
+    if (reply.text) text += hex(chunk({ content: reply.text }));
+    out.write_all(encoder.encode(text), null);
+    out.flush(null);
+    if (reply.kind === "cut") {
+      await new Promise((r) => setTimeout(r, 50));
+      stream.close(null);
+      return;
+    }
+    // Silence: keep the connection open until the client gives up.
+    const input = stream.get_input_stream();
+    input.read_bytes_async(1, GLib.PRIORITY_DEFAULT, null, () => {
+      record.clientGone = true;
+      stream.close(null);
+    });
+  }
+}
