@@ -6,7 +6,7 @@ const PATTERNS: [RegExp, string][] = [
   [/\bAIza[0-9A-Za-z_-]{20,}/g, "AIza[redacted]"],
   [/\b(gh[pousr]_)[A-Za-z0-9]{20,}/g, "$1[redacted]"],
   [/\b(xox[abpr]-)[A-Za-z0-9-]{10,}/g, "$1[redacted]"],
-  [/("?(?:api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|client[_-]?secret|password|secret|x-api-key|authorization)"?\s*[:=]\s*"?)([^"\s,}&]{4,})/gi, "$1[redacted]"],
+  [/("?(?:api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|client[_-]?secret|password|secret|x-api-key|authorization)"?\s*[:=]\s*"?)(?!Bearer\b|\[redacted\])([^"\s,}&]{4,})/gi, "$1[redacted]"],
 ];
 
 /** Replaces API keys, bearer tokens and `key=value` secrets; `extraSecrets` are literal values to hide. */

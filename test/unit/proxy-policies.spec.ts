@@ -1,0 +1,150 @@
+import { redactSecrets } from "../../src/lib/redact.js";
+import { Utf8StreamDecoder } from "../../src/lib/utf8-stream.js";
+import { joinUrl } from "../../src/proxy/backends.js";
+import { describeUpstreamError, statusPhrase } from "../../src/proxy/errors.js";
+import { percentile, ProxyMetrics } from "../../src/proxy/metrics.js";
+import { modelsDocument, parseModelsFile } from "../../src/proxy/models.js";
+import { ResponseStore } from "../../src/proxy/response-store.js";
+import type { ResponseObject } from "../../src/proxy/responses/types.js";
+import { DEFAULT_RETRY_POLICY, nextRetryDelay, parseRetryAfter } from "../../src/proxy/retry-policy.js";
+import { formatSse, SseOverflowError, SseParser } from "../../src/proxy/sse.js";
+
+describe("retry policy", () => {
+  it("reads Retry-After as seconds or as an HTTP date", () => {
+    expect(parseRetryAfter("2", 0)).toBe(2000);
+    expect(parseRetryAfter("1.5", 0)).toBe(1500);
+    expect(parseRetryAfter("Wed, 25 Nov 2026 12:00:10 GMT", Date.parse("Wed, 25 Nov 2026 12:00:00 GMT"))).toBe(10000);
+    expect(parseRetryAfter("soon", 0)).toBeNull();
+    expect(parseRetryAfter(null, 0)).toBeNull();
+  });
+
+  it("honours Retry-After on 429/502/503/504, capped at 60 s", () => {
+    expect(nextRetryDelay({ kind: "status", status: 429, retryAfterMs: 3000 }, 1, DEFAULT_RETRY_POLICY)).toBe(3000);
+    expect(nextRetryDelay({ kind: "status", status: 503, retryAfterMs: 120000 }, 1, DEFAULT_RETRY_POLICY)).toBe(60000);
+  });
+
+  it("backs off exponentially with jitter when there is no Retry-After", () => {
+    expect(nextRetryDelay({ kind: "status", status: 502, retryAfterMs: null }, 1, DEFAULT_RETRY_POLICY, 0.5)).toBe(500);
+    expect(nextRetryDelay({ kind: "connect-error" }, 2, DEFAULT_RETRY_POLICY, 0.5)).toBe(1000);
+    expect(nextRetryDelay({ kind: "connect-error" }, 2, DEFAULT_RETRY_POLICY, 0)).toBe(750);
+  });
+
+  it("does not retry other statuses or past the attempt limit", () => {
+    for (const status of [400, 401, 403, 404, 500]) expect(nextRetryDelay({ kind: "status", status, retryAfterMs: 1 }, 1, DEFAULT_RETRY_POLICY)).toBeNull();
+    expect(nextRetryDelay({ kind: "status", status: 429, retryAfterMs: 1 }, 3, DEFAULT_RETRY_POLICY)).toBeNull();
+  });
+});
+
+describe("SSE", () => {
+  it("parses frames split anywhere, with CRLF, comments and multi-line data", () => {
+    const parser = new SseParser();
+    const text = ": keep-alive\r\nevent: a\r\ndata: {\"x\":\r\ndata: 1}\r\n\r\ndata: second\n\n";
+    const out = [];
+    for (const ch of text) out.push(...parser.feed(ch));
+    expect(out).toEqual([{ event: "a", data: "{\"x\":\n1}" }, { event: null, data: "second" }]);
+  });
+
+  it("flushes a last frame without a blank line at the end", () => {
+    const parser = new SseParser();
+    expect(parser.feed("data: [DONE]")).toEqual([]);
+    expect(parser.end()).toEqual([{ event: null, data: "[DONE]" }]);
+  });
+
+  it("bounds an unfinished message", () => {
+    const parser = new SseParser(1000);
+    expect(() => parser.feed(`data: ${"x".repeat(2000)}`)).toThrowError(SseOverflowError);
+  });
+
+  it("formats named events", () => {
+    expect(formatSse("response.completed", { a: 1 })).toBe("event: response.completed\ndata: {\"a\":1}\n\n");
+  });
+});
+
+describe("Utf8StreamDecoder", () => {
+  it("keeps multi-byte characters split across chunks intact", () => {
+    const bytes = new TextEncoder().encode("héllo → 世界 🎉");
+    const decoder = new Utf8StreamDecoder();
+    let text = "";
+    for (let i = 0; i < bytes.length; i++) text += decoder.decode(bytes.subarray(i, i + 1));
+    expect(text + decoder.end()).toBe("héllo → 世界 🎉");
+  });
+});
+
+describe("upstream URL and errors", () => {
+  it("joins base URLs without doubling paths", () => {
+    expect(joinUrl("https://api.deepseek.com/v1", "chat/completions")).toBe("https://api.deepseek.com/v1/chat/completions");
+    expect(joinUrl("https://api.deepseek.com/v1/", "chat/completions")).toBe("https://api.deepseek.com/v1/chat/completions");
+    expect(joinUrl("https://x/v1/chat/completions", "chat/completions")).toBe("https://x/v1/chat/completions");
+    expect(joinUrl("https://x/v1/chat/completions", "models")).toBe("https://x/v1/models");
+    expect(joinUrl("https://api.perplexity.ai", "chat/completions")).toBe("https://api.perplexity.ai/chat/completions");
+  });
+
+  it("finds the message in the error bodies providers send", () => {
+    expect(describeUpstreamError(401, JSON.stringify({ error: { message: "bad key", code: "invalid_api_key" } }))).toEqual({ message: "bad key", code: "invalid_api_key" });
+    expect(describeUpstreamError(400, JSON.stringify({ error: "Model not found" }))).toEqual({ message: "Model not found", code: null });
+    expect(describeUpstreamError(429, JSON.stringify([{ error: { message: "quota", status: "RESOURCE_EXHAUSTED" } }]))).toEqual({ message: "quota", code: "RESOURCE_EXHAUSTED" });
+    expect(describeUpstreamError(502, "<html>Bad gateway</html>").message).toBe("<html>Bad gateway</html>");
+    expect(describeUpstreamError(503, "").message).toBe("HTTP 503");
+    expect(statusPhrase(429)).toBe("Too Many Requests");
+  });
+});
+
+describe("redaction", () => {
+  it("hides keys, bearer tokens and key=value secrets, and literal secrets", () => {
+    const text = 'Authorization: Bearer abc.def-123456 key sk-proj-abcdefghijklmnop {"api_key": "hunter22"} AIzaSyA1234567890123456789012345 custom-literal-xyz';
+    const out = redactSecrets(text, ["custom-literal-xyz"]);
+    expect(out).not.toMatch(/abc\.def-123456|abcdefghijklmnop|hunter22|AIzaSyA123|custom-literal-xyz/);
+    expect(out).toContain("Bearer [redacted]");
+  });
+});
+
+describe("metrics", () => {
+  it("computes nearest-rank percentiles", () => {
+    expect(percentile([], 50)).toBeNull();
+    expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3);
+    expect(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 99)).toBe(99);
+  });
+
+  it("keeps only recent latency samples", () => {
+    const m = new ProxyMetrics(3, 1000);
+    for (let i = 0; i < 5; i++) m.recordRequest(200, i, null, i * 100);
+    expect(m.snapshot(400).latency_ms.samples).toBe(3);
+    expect(m.snapshot(5000).latency_ms.samples).toBe(0);
+    expect(m.snapshot(5000).requests_by_status).toEqual({ "200": 5 });
+  });
+});
+
+describe("ResponseStore", () => {
+  const response = (id: string, text = "x"): ResponseObject => ({ id, object: "response", created_at: 0, status: "completed", model: "m",
+    output: [{ type: "message", id: `msg_${id}`, status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [] }] }],
+    parallel_tool_calls: true, tool_choice: "auto", tools: [], error: null, incomplete_details: null, usage: null });
+
+  it("returns the conversation of a stored response until its TTL", () => {
+    const store = new ResponseStore(600_000);
+    store.put(response("r1"), [{ type: "message", role: "user", content: "hi" }], 0);
+    expect(store.history("r1", 599_999)!.length).toBe(2);
+    expect(store.history("r1", 600_000)).toBeNull();
+    expect(store.size).toBe(0);
+  });
+
+  it("drops the oldest entries beyond the count and size bounds", () => {
+    const store = new ResponseStore(600_000, 2, 10_000);
+    for (const id of ["a", "b", "c"]) store.put(response(id), [], 0);
+    expect(store.get("a", 0)).toBeNull();
+    expect(store.get("c", 0)).not.toBeNull();
+    store.put(response("big", "y".repeat(20_000)), [], 0);
+    expect(store.get("big", 0)).toBeNull();
+    expect(store.bytes).toBeLessThanOrEqual(10_000);
+  });
+});
+
+describe("models file", () => {
+  it("accepts the list shapes people write", () => {
+    expect(parseModelsFile('["a","b","a"]', "f")).toEqual(["a", "b"]);
+    expect(parseModelsFile('{"models":["m"]}', "f")).toEqual(["m"]);
+    expect(parseModelsFile('{"data":[{"id":"x"},{"name":"y"}]}', "f")).toEqual(["x", "y"]);
+    expect(() => parseModelsFile('{"x":1}', "f.json")).toThrowError(/must hold a list/);
+    expect(() => parseModelsFile("nope", "f.json")).toThrowError(/not valid JSON/);
+    expect(modelsDocument(["a"], 1).data[0]).toEqual({ id: "a", object: "model", created: 1, owned_by: "codex-launcher" });
+  });
+});
