@@ -1,0 +1,62 @@
+// Running the real Codex CLI (npm @openai/codex, pinned) against the proxy, per ../shared/REAL-CODEX.md.
+import GLib from "gi://GLib";
+import { buildModelCatalog, type Catalog } from "../../src/lib/model-catalog.js";
+import { run, type RunResult } from "./process.js";
+import { makeTempDir, REPO_ROOT } from "./repo.js";
+
+export const CODEX_BIN = `${REPO_ROOT}/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex`;
+export const CODEX_API_KEY = "sk-codex-client-key-0000";
+
+export function codexConfigToml(proxyPort: number, model: string, catalogPath?: string): string {
+  return [
+    `model = "${model}"`,
+    `model_provider = "localproxy"`,
+    `check_for_update_on_startup = false`,
+    ...(catalogPath ? [`model_catalog_json = "${catalogPath}"`] : []),
+    `[analytics]`, `enabled = false`,
+    `[otel]`, `exporter = "none"`, `trace_exporter = "none"`, `metrics_exporter = "none"`,
+    `[features]`, `plugins = false`, `unbounded_connection_retries = false`,
+    `[model_providers.localproxy]`,
+    `name = "localproxy"`,
+    `base_url = "http://127.0.0.1:${proxyPort}/v1"`,
+    `wire_api = "responses"`,
+    `env_key = "CODEX_LOCALPROXY_API_KEY"`,
+    `request_max_retries = 1`,
+    `stream_max_retries = 1`,
+    "",
+  ].join("\n");
+}
+
+export interface CodexHome {
+  home: string;
+  workdir: string;
+}
+
+let bundledCatalog: Catalog | null = null;
+
+async function bundled(home: string): Promise<Catalog> {
+  if (!bundledCatalog) {
+    const result = await run([CODEX_BIN, "debug", "models", "--bundled"], { env: { CODEX_HOME: home } });
+    if (result.exitCode !== 0) throw new Error(`codex debug models failed: ${result.stderr}`);
+    bundledCatalog = JSON.parse(result.stdout) as Catalog;
+  }
+  return bundledCatalog;
+}
+
+/** A fresh CODEX_HOME (under /var/tmp) and work directory; `catalog` gives the model apply_patch. */
+export async function makeCodexHome(proxyPort: number, model: string, options: { catalog?: boolean } = {}): Promise<CodexHome> {
+  const home = makeTempDir("codex-home");
+  const workdir = makeTempDir("codex-work");
+  let catalogPath: string | undefined;
+  if (options.catalog) {
+    catalogPath = `${home}/models.json`;
+    GLib.file_set_contents(catalogPath, JSON.stringify(buildModelCatalog(await bundled(home), [model], "test provider")));
+  }
+  GLib.file_set_contents(`${home}/config.toml`, codexConfigToml(proxyPort, model, catalogPath));
+  return { home, workdir };
+}
+
+export function runCodex(h: CodexHome, prompt: string, extra: string[] = [], timeoutMs = 60000): Promise<RunResult> {
+  return run([CODEX_BIN, "exec", "--skip-git-repo-check", "--ephemeral", "--color", "never", ...extra, "-C", h.workdir, prompt],
+    { env: { CODEX_HOME: h.home, CODEX_LOCALPROXY_API_KEY: CODEX_API_KEY, NO_COLOR: "1" }, stdin: "", timeoutMs });
+}
