@@ -45,6 +45,9 @@ env.addReporter({
     if (GLib.getenv("RUNNER_DEBUG")) printerr(`start ${result.fullName}`);
   },
   specDone(result) {
+    // Small full collections between specs: gjs 1.74 drops main-loop callbacks that arrive during
+    // an incremental GC sweep, which would hang an async spec (see src/lib/gc-policy.ts).
+    System.gc();
     const ms = result.duration ?? 0;
     if (result.status === "passed") {
       passed++;

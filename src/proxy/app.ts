@@ -1,5 +1,6 @@
 // Wires the proxy together: options → server, upstream pool, store, metrics, log, routes.
 import GLib from "gi://GLib";
+import { GcScheduler } from "../lib/gc-scheduler.js";
 import { LogFile } from "../lib/log-file.js";
 import { userPaths } from "../lib/system-paths.js";
 import { APP_VERSION } from "../lib/version.js";
@@ -57,7 +58,7 @@ export function createProxyApp(options: ProxyOptions, models: string[]): ProxyAp
     const route = new ResponsesRoute({
       adapter, upstream, targetUrl: options.targetUrl, apiKey: options.apiKey, store, metrics, log,
       retryPolicy: DEFAULT_RETRY_POLICY, idleTimeoutMs: options.idleTimeoutS * 1000, maxBodyBytes: options.maxBodyMb * 1024 * 1024,
-      maxStreamBufferBytes: MAX_STREAM_BUFFER_BYTES, onStreamCount: (d) => (server.activeStreams += d),
+      maxStreamBufferBytes: MAX_STREAM_BUFFER_BYTES, onStreamCount: (d) => (server.activeStreams += d), gc: new GcScheduler(),
     });
     for (const path of ["/v1/responses", "/responses"]) server.route("POST", path, (msg) => route.handle(msg));
   } else {

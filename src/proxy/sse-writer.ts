@@ -11,6 +11,8 @@ export class StreamingResponse {
   #finished = false;
   #drainWaiters: (() => void)[] = [];
   #closeHandlers: (() => void)[] = [];
+  #handlers: number[] = [];
+  #body: Soup.MessageBody | null = null;
 
   constructor(private readonly msg: Soup.ServerMessage, private readonly maxQueuedBytes = 8 * 1024 * 1024) {}
 
@@ -24,13 +26,16 @@ export class StreamingResponse {
     h.replace("Cache-Control", "no-cache");
     for (const [k, v] of Object.entries(headers)) h.replace(k, v);
     // Written chunks are dropped instead of kept for the whole stream.
-    msg.get_response_body().set_accumulate(false);
-    msg.connect("wrote-body-data", (_m, size: number) => {
-      this.#queued = Math.max(0, this.#queued - size);
-      if (this.#queued <= this.maxQueuedBytes / 2) this.#releaseWaiters();
-    });
-    msg.connect("finished", () => this.#markClosed());
-    msg.connect("disconnected", () => this.#markClosed());
+    this.#body = msg.get_response_body();
+    this.#body.set_accumulate(false);
+    this.#handlers = [
+      msg.connect("wrote-body-data", (_m, size: number) => {
+        this.#queued = Math.max(0, this.#queued - size);
+        if (this.#queued <= this.maxQueuedBytes / 2) this.#releaseWaiters();
+      }),
+      msg.connect("finished", () => this.#markClosed()),
+      msg.connect("disconnected", () => this.#markClosed()),
+    ];
     msg.pause();
   }
 
@@ -48,7 +53,7 @@ export class StreamingResponse {
     if (this.closed || text === "") return;
     const bytes = encoder.encode(text);
     this.#queued += bytes.length;
-    this.msg.get_response_body().append_bytes(new GLib.Bytes(bytes));
+    this.#body!.append_bytes(new GLib.Bytes(bytes));
     this.msg.unpause();
     if (this.#queued > this.maxQueuedBytes) await new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
   }
@@ -56,13 +61,17 @@ export class StreamingResponse {
   end(): void {
     if (this.closed) return;
     this.#finished = true;
-    this.msg.get_response_body().complete();
+    this.#body!.complete();
     this.msg.unpause();
   }
 
   #markClosed(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // No JS handler may outlive the exchange: libsoup frees the message later, possibly while the
+    // JS garbage collector runs, and a signal emitted then cannot reach JS (gjs blocks it).
+    for (const id of this.#handlers) this.msg.disconnect(id);
+    this.#handlers = [];
     this.#releaseWaiters();
     for (const handler of this.#closeHandlers) handler();
   }

@@ -1,3 +1,4 @@
+import { shouldCollect } from "../../src/lib/gc-policy.js";
 import { redactSecrets } from "../../src/lib/redact.js";
 import { Utf8StreamDecoder } from "../../src/lib/utf8-stream.js";
 import { joinUrl } from "../../src/proxy/backends.js";
@@ -146,5 +147,17 @@ describe("models file", () => {
     expect(() => parseModelsFile('{"x":1}', "f.json")).toThrowError(/must hold a list/);
     expect(() => parseModelsFile("nope", "f.json")).toThrowError(/not valid JSON/);
     expect(modelsDocument(["a"], 1).data[0]).toEqual({ id: "a", object: "model", created: 1, owned_by: "codex-launcher" });
+  });
+});
+
+describe("GC policy", () => {
+  const policy = { minIntervalMs: 250, bytesThreshold: 1000 };
+  it("collects when a request ended, at most every minIntervalMs", () => {
+    expect(shouldCollect(policy, 1000, 0, 0, true)).toBeTrue();
+    expect(shouldCollect(policy, 1100, 1000, 0, true)).toBeFalse();
+  });
+  it("collects mid-stream only after enough data went through", () => {
+    expect(shouldCollect(policy, 5000, 0, 999, false)).toBeFalse();
+    expect(shouldCollect(policy, 5000, 0, 1000, false)).toBeTrue();
   });
 });

@@ -1,6 +1,7 @@
 // POST /v1/responses: parse, translate, call the provider (with retries), stream the answer back.
 import Gio from "gi://Gio";
 import Soup from "gi://Soup?version=3.0";
+import type { GcScheduler } from "../../lib/gc-scheduler.js";
 import { randomId } from "../../lib/ids.js";
 import { Utf8StreamDecoder } from "../../lib/utf8-stream.js";
 import type { LogFile } from "../../lib/log-file.js";
@@ -31,6 +32,7 @@ export interface ResponsesRouteDeps {
   maxStreamBufferBytes: number;
   /** Called around each request so /health can report live streams. */
   onStreamCount: (delta: number) => void;
+  gc: GcScheduler;
 }
 
 const MAX_ERROR_BODY = 1024 * 1024;
@@ -44,7 +46,7 @@ export class ResponsesRoute {
     msg.pause();
     const started = Date.now();
     const id = randomId("req", 12);
-    this.#serve(msg, id, started).catch((e) => {
+    this.#serve(msg, id, started).finally(() => this.deps.gc.workDone()).catch((e) => {
       // A bug must cost one request, never the process.
       this.deps.log.write(`req=${id} stream error: internal: ${(e as Error)?.stack ?? e}`);
       try {
@@ -204,6 +206,7 @@ export class ResponsesRoute {
         let done = false;
         let chunk: Uint8Array | null;
         for (chunk = await reader.next(); chunk && !done; chunk = done ? null : await reader.next()) {
+          deps.gc.processed(chunk.length);
           const events: ResponsesEvent[] = [];
           for (const message of parser.feed(decoder.decode(chunk))) {
             if (message.data.trim() === "[DONE]") {
