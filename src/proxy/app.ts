@@ -5,6 +5,7 @@ import { LogFile } from "../lib/log-file.js";
 import { userPaths } from "../lib/system-paths.js";
 import { APP_VERSION } from "../lib/version.js";
 import type { BackendAdapter } from "./backends.js";
+import { CapsStore } from "./caps-store.js";
 import { sendError, sendJson } from "./http.js";
 import { ProxyMetrics } from "./metrics.js";
 import { modelsDocument, parseModelsFile } from "./models.js";
@@ -20,10 +21,10 @@ import { UpstreamClient } from "./upstream.js";
 
 export const MAX_STREAM_BUFFER_BYTES = 8 * 1024 * 1024;
 
-function adapterFor(options: ProxyOptions): BackendAdapter | null {
+function adapterFor(options: ProxyOptions, caps: CapsStore): BackendAdapter | null {
   switch (options.backend) {
     case "openai-compat":
-      return openAiCompatAdapter(DEFAULT_CHAT_OPTIONS);
+      return openAiCompatAdapter(DEFAULT_CHAT_OPTIONS, options.targetUrl, caps);
     case "native":
       return nativeAdapter();
     default:
@@ -44,13 +45,14 @@ export interface ProxyApp {
 }
 
 export function createProxyApp(options: ProxyOptions, models: string[]): ProxyApp {
-  const logPath = options.logDir ? `${options.logDir}/proxy.log` : userPaths().proxyLog;
+  const logPath = `${options.logDir ?? userPaths().cacheDir}/proxy.log`;
   const log = new LogFile(logPath, "proxy", 10 * 1024 * 1024, true);
   log.addSecret(options.apiKey);
   const metrics = new ProxyMetrics();
   const server = new ProxyServer(options);
   server.models = models;
-  const adapter = adapterFor(options);
+  const cacheDir = options.logDir ?? userPaths().cacheDir;
+  const adapter = adapterFor(options, new CapsStore(`${cacheDir}/provider-caps.json`, (line) => log.write(line)));
   const upstream = new UpstreamClient(`codex-launcher-proxy/${APP_VERSION}`);
   const store = new ResponseStore();
 

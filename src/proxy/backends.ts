@@ -13,6 +13,17 @@ export interface UpstreamCall {
   notes: string[];
   /** A fresh translator for this call's reply. */
   translator: () => ReplyTranslator;
+  /**
+   * After a 400/422 before the first byte: the same call without what the provider rejected, or null
+   * when the error is not about an optional parameter.
+   */
+  retryAfterError?: (status: number, message: string) => { call: UpstreamCall; dropped: string[] } | null;
+}
+
+/** Where adapters keep what they learn about a provider (provider-caps.json). */
+export interface QuirkMemory {
+  quirksFor(key: string): Set<string>;
+  learn(key: string, quirks: readonly string[]): void;
 }
 
 /** Turns one upstream reply (stream messages or a whole JSON body) into Responses events. */

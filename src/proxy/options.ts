@@ -23,7 +23,7 @@ export const PROXY_FLAGS = {
   "api-key": { kind: "string", help: "upstream API key (prefer the CODEX_PROXY_API_KEY environment variable)" },
   config: { kind: "string", help: "JSON file with these same settings (flags win)" },
   "models-file": { kind: "string", help: "JSON file listing the models served on /v1/models" },
-  "log-dir": { kind: "string", help: "directory for proxy.log (default ~/.cache/codex-proxy)" },
+  "log-dir": { kind: "string", help: "directory for proxy.log and provider-caps.json (default ~/.cache/codex-proxy)" },
   "idle-timeout": { kind: "int", min: 1, max: 86400, help: "seconds of upstream silence before a stream is failed (default 300)" },
   "max-body-mb": { kind: "int", min: 1, max: 1024, help: "largest accepted request body in MB (default 32)" },
   version: { kind: "bool", help: "print the version and exit" },

@@ -225,3 +225,50 @@ describe("proxy translation end to end (fake provider)", () => {
     expect(mon.ok).toBeTrue();
   });
 });
+
+describe("proxy learning provider quirks (provider-caps.json)", () => {
+  let provider: FakeProvider;
+  let proxy: RunningProxy;
+  let dir: string;
+  const log = () => readText(`${dir}/proxy.log`);
+  const request5 = { model: "fake-model", stream: true, store: false, input: "hi", reasoning: { effort: "high" } };
+
+  beforeEach(() => {
+    dir = makeTempDir("proxy-caps");
+    provider = new FakeProvider();
+  });
+
+  afterEach(async () => {
+    await proxy?.child.stop();
+    provider.stop();
+    removeTree(dir);
+  });
+
+  it("drops a parameter the provider rejects by name, retries, and remembers it for the model", async () => {
+    proxy = await startProxy(["--target-url", provider.url, "--log-dir", dir]);
+    provider.then({ kind: "rejects", param: "reasoning_effort", then: { kind: "text", text: "fine without it" } }, { kind: "text", text: "second" });
+    const first = await postSse(`${proxy.url}/v1/responses`, request5);
+    expect(first.status).toBe(200);
+    expect(first.events.find((e) => e.data.type === "response.output_item.done")!.data.item.content[0].text).toBe("fine without it");
+    const sent = provider.chatRequests();
+    expect(sent.length).toBe(2);
+    expect(sent[0].body.reasoning_effort).toBe("high");
+    expect(sent[1].body.reasoning_effort).toBeUndefined();
+    expect(log()).toContain("error analysis: HTTP 400 names reasoning_effort; retrying without");
+    const caps = JSON.parse(readText(`${dir}/provider-caps.json`));
+    expect(caps.entries[`${provider.url}|fake-model`].drop).toEqual(["reasoning_effort"]);
+    await postSse(`${proxy.url}/v1/responses`, request5);
+    expect(provider.chatRequests()[2].body.reasoning_effort).toBeUndefined();
+  });
+
+  it("keeps a corrupt provider-caps.json aside and starts over", async () => {
+    GLib.file_set_contents(`${dir}/provider-caps.json`, "{\"entries\": [oops");
+    proxy = await startProxy(["--target-url", provider.url, "--log-dir", dir]);
+    provider.then({ kind: "text", text: "works" });
+    const reply = await postSse(`${proxy.url}/v1/responses`, request5);
+    expect(reply.status).toBe(200);
+    expect(log()).toMatch(/provider caps: .*provider-caps\.json is corrupt .* kept aside as .*provider-caps\.json\.corrupt-/);
+    const [, out] = GLib.spawn_command_line_sync(`ls ${dir}`);
+    expect(new TextDecoder().decode(out!)).toMatch(/provider-caps\.json\.corrupt-\d{8}T\d{6}/);
+  });
+});

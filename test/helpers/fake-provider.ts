@@ -14,7 +14,8 @@ export type Reply =
   | { kind: "cut"; text: string } // some deltas, then the TCP connection is dropped
   | { kind: "silence"; text?: string } // headers (and maybe a delta), then nothing
   | { kind: "json"; body: unknown } // a non-streamed chat.completion
-  | { kind: "sse"; frames: string[] }; // raw SSE frames, written as given
+  | { kind: "sse"; frames: string[] } // raw SSE frames, written as given
+  | { kind: "rejects"; param: string; then: Reply }; // 400 naming `param` while the request carries it
 
 export interface Recorded {
   method: string;
@@ -105,6 +106,14 @@ export class FakeProvider {
   }
 
   async #reply(msg: Soup.ServerMessage, reply: Reply, record: Recorded): Promise<void> {
+    if (reply.kind === "rejects") {
+      if (reply.param in (record.body ?? {})) {
+        this.#json(msg, 400, { error: { message: `Unrecognized request argument supplied: ${reply.param}`, type: "invalid_request_error" } });
+        this.script.unshift(reply); // keep rejecting until the parameter is gone
+        return;
+      }
+      reply = reply.then;
+    }
     switch (reply.kind) {
       case "status":
         this.#json(msg, reply.status, reply.body ?? { error: { message: `fake ${reply.status}`, type: "fake_error" } }, reply.headers);
@@ -135,7 +144,7 @@ export class FakeProvider {
       });
       frames.push(chunk({}, "tool_calls"));
       frames.push(`data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 } })}\n\n`);
-    } else frames.push(...reply.frames);
+    } else if (reply.kind === "sse") frames.push(...reply.frames);
     frames.push("data: [DONE]\n\n");
 
     msg.set_status(200, null);

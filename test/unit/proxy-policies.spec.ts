@@ -1,4 +1,7 @@
 import { shouldCollect } from "../../src/lib/gc-policy.js";
+import { capsKey, parseCapsFile } from "../../src/proxy/caps.js";
+import { blamedQuirks, withoutQuirks } from "../../src/proxy/translate/openai-compat/quirks.js";
+import type { ChatRequest } from "../../src/proxy/translate/openai-compat/request.js";
 import { redactSecrets } from "../../src/lib/redact.js";
 import { Utf8StreamDecoder } from "../../src/lib/utf8-stream.js";
 import { joinUrl } from "../../src/proxy/backends.js";
@@ -159,5 +162,40 @@ describe("GC policy", () => {
   it("collects mid-stream only after enough data went through", () => {
     expect(shouldCollect(policy, 5000, 0, 999, false)).toBeFalse();
     expect(shouldCollect(policy, 5000, 0, 1000, false)).toBeTrue();
+  });
+});
+
+describe("provider quirks", () => {
+  const body = (): ChatRequest => ({ model: "m", stream: true, stream_options: { include_usage: true }, reasoning_effort: "high",
+    max_tokens: 100, messages: [{ role: "user", content: "x" }, { role: "assistant", content: null, tool_calls: [{ id: "a", type: "function",
+      function: { name: "f", arguments: "{}" } }], reasoning_content: "r" }, { role: "tool", tool_call_id: "a", content: "ok" }],
+    tools: [{ type: "function", function: { name: "f", parameters: {}, strict: true } }] });
+
+  it("finds the optional parameters an error message names", () => {
+    expect(blamedQuirks("Unrecognized request argument supplied: stream_options", body())).toEqual(["stream_options"]);
+    expect(blamedQuirks("reasoning_effort is not supported for this model", body())).toEqual(["reasoning_effort"]);
+    expect(blamedQuirks("Unsupported parameter: 'max_tokens'. Use 'max_completion_tokens' instead.", body())).toEqual(["max_tokens"]);
+    expect(blamedQuirks("messages[1].content: expected string, got null", body())).toEqual(["null_content"]);
+    expect(blamedQuirks("Invalid 'tools[0].function': unknown field strict", body())).toEqual(["strict"]);
+    expect(blamedQuirks("context length exceeded", body())).toEqual([]);
+  });
+
+  it("removes what was blamed, keeping the rest", () => {
+    const out = withoutQuirks(body(), new Set(["stream_options", "max_tokens", "strict", "reasoning_content", "null_content"]));
+    expect(out.stream_options).toBeUndefined();
+    expect(out.max_tokens).toBeUndefined();
+    expect(out.max_completion_tokens).toBe(100);
+    expect(out.tools![0].function.strict).toBeUndefined();
+    expect(out.messages[1].reasoning_content).toBeUndefined();
+    expect(out.messages[1].content).toBe("");
+    expect(out.reasoning_effort).toBe("high");
+    expect(body().messages[1].content).toBeNull();
+  });
+
+  it("parses and rejects provider-caps.json shapes", () => {
+    expect(parseCapsFile('{"version":1,"entries":{"u|m":{"drop":["user"],"learned_at":"2026-01-01T00:00:00Z"}}}').entries["u|m"].drop).toEqual(["user"]);
+    expect(() => parseCapsFile('{"entries":[]}')).toThrowError(/expected/);
+    expect(() => parseCapsFile('{"entries":{"k":{"drop":"x"}}}')).toThrowError(/malformed/);
+    expect(capsKey("https://x/v1/", "m")).toBe("https://x/v1|m");
   });
 });

@@ -5,7 +5,7 @@ import type { GcScheduler } from "../../lib/gc-scheduler.js";
 import { randomId } from "../../lib/ids.js";
 import { Utf8StreamDecoder } from "../../lib/utf8-stream.js";
 import type { LogFile } from "../../lib/log-file.js";
-import { joinUrl, type BackendAdapter, type ReplyTranslator } from "../backends.js";
+import { joinUrl, type BackendAdapter, type ReplyTranslator, type UpstreamCall } from "../backends.js";
 import { describeUpstreamError, statusPhrase } from "../errors.js";
 import { requestBody, sendError, sendJson } from "../http.js";
 import type { ProxyMetrics } from "../metrics.js";
@@ -36,6 +36,8 @@ export interface ResponsesRouteDeps {
 }
 
 const MAX_ERROR_BODY = 1024 * 1024;
+/** Parameter adjustments after a 400/422 (the original's ErrorAnalyzer allowed 2). */
+const MAX_ADJUSTMENTS = 2;
 
 export class ResponsesRoute {
   readonly #loggedNotes = new Set<string>();
@@ -85,7 +87,7 @@ export class ResponsesRoute {
       input = [...history, ...input];
     }
     const stream = request.stream === true;
-    let call;
+    let call: UpstreamCall;
     try {
       call = deps.adapter.prepare(request, input, stream);
     } catch (e) {
@@ -109,28 +111,36 @@ export class ResponsesRoute {
     const url = joinUrl(deps.targetUrl, call.path);
 
     let upstreamReply: UpstreamReply;
-    try {
-      upstreamReply = await deps.upstream.sendWithRetries(
-        { method: "POST", url, headers, body: new TextEncoder().encode(JSON.stringify(call.body)) },
-        deps.retryPolicy, cancellable, deps.idleTimeoutMs,
-        (n) => deps.log.write(`req=${id} upstream ${n.reason} (retry ${n.attempt}/${n.maxAttempts - 1} in ${(n.delayMs / 1000).toFixed(1)} s)`));
-    } catch (e) {
-      msg.disconnect(disconnected);
-      if (!(e instanceof UpstreamError)) throw e;
-      deps.metrics.recordUpstreamError(e.kind, e.message, Date.now());
-      if (e.kind === "client_gone") {
-        deps.log.write(`req=${id} client went away before the provider answered (Broken pipe)`);
-        return;
+    for (let adjustments = 0; ; adjustments++) {
+      try {
+        upstreamReply = await deps.upstream.sendWithRetries(
+          { method: "POST", url, headers, body: new TextEncoder().encode(JSON.stringify(call.body)) },
+          deps.retryPolicy, cancellable, deps.idleTimeoutMs,
+          (n) => deps.log.write(`req=${id} upstream ${n.reason} (retry ${n.attempt}/${n.maxAttempts - 1} in ${(n.delayMs / 1000).toFixed(1)} s)`));
+      } catch (e) {
+        msg.disconnect(disconnected);
+        if (!(e instanceof UpstreamError)) throw e;
+        deps.metrics.recordUpstreamError(e.kind, e.message, Date.now());
+        if (e.kind === "client_gone") {
+          deps.log.write(`req=${id} client went away before the provider answered (Broken pipe)`);
+          return;
+        }
+        deps.log.write(`req=${id} upstream ${e.message}`);
+        return reply(e.kind === "timeout" ? 504 : 502, `upstream unreachable: ${e.message}`, e.kind);
       }
-      deps.log.write(`req=${id} upstream ${e.message}`);
-      return reply(e.kind === "timeout" ? 504 : 502, `upstream unreachable: ${e.message}`, e.kind);
-    }
+      if (upstreamReply.status < 400) break;
 
-    if (upstreamReply.status >= 400) {
-      msg.disconnect(disconnected);
       const text = await new BodyReader(upstreamReply.stream, cancellable, deps.idleTimeoutMs).text(MAX_ERROR_BODY).catch(() => "");
       const { message, code } = describeUpstreamError(upstreamReply.status, text);
       const status = upstreamReply.status;
+      const adjusted = adjustments < MAX_ADJUSTMENTS ? call.retryAfterError?.(status, message) ?? null : null;
+      if (adjusted) {
+        // The provider named an optional parameter it does not take: drop it, remember, send again.
+        deps.log.write(`req=${id} error analysis: HTTP ${status} names ${adjusted.dropped.join(", ")}; retrying without (remembered for this model)`);
+        call = adjusted.call;
+        continue;
+      }
+      msg.disconnect(disconnected);
       deps.metrics.recordUpstreamError(status === 429 ? "http_429" : status >= 500 ? "http_5xx" : "http_4xx", message, Date.now());
       deps.log.write(`req=${id} upstream HTTP ${status} ${statusPhrase(status)}: ${message}`);
       const retryAfter = upstreamReply.headers.get_one("Retry-After");
