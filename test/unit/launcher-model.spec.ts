@@ -1,0 +1,138 @@
+import { parse } from "smol-toml";
+import { applyLauncherSettings, CodexConfigError, PROVIDER_ID, removeLauncherSettings, TOKEN_ENV } from "../../src/lib/codex-config.js";
+import { duplicateEndpoint, EndpointsFormatError, parseEndpoints, removeEndpoint, serializeEndpoints, setDefaultEndpoint,
+  upsertEndpoint, validateEndpoint, type Endpoint } from "../../src/lib/endpoints.js";
+import { findPreset, PROVIDER_PRESETS } from "../../src/lib/presets.js";
+
+const ORIGINAL_FILE = JSON.stringify({
+  default: "Z.AI",
+  endpoints: [
+    { name: "OpenAI", backend_type: "native", base_url: "https://api.openai.com/v1", api_key: "", default_model: "gpt-4o", models: ["gpt-4o"], provider_preset: "OpenAI" },
+    { name: "Z.AI", backend_type: "openai-compat", base_url: "https://api.z.ai/api/coding/paas/v4", api_key: "k", default_model: "glm-5.1",
+      models: ["glm-5.1", "glm-5"], provider_preset: "Z.ai Coding", reasoning_enabled: true, prompt_enhancer: false },
+  ],
+  ai_monitoring: { enabled: true, provider_url: "http://127.0.0.1:11434/v1/chat/completions", model: "qwen3" },
+});
+
+const endpoint = (over: Partial<Endpoint> = {}): Endpoint => ({ name: "New", backend_type: "openai-compat", base_url: "https://x/v1",
+  api_key: "", default_model: "", models: ["m1", "m2"], provider_preset: "Custom", ...over });
+
+describe("endpoints.json model", () => {
+  it("reads the original app's file and keeps unknown fields and sections when saving", () => {
+    const doc = parseEndpoints(ORIGINAL_FILE);
+    expect(doc.default).toBe("Z.AI");
+    expect(doc.endpoints.map((e) => e.name)).toEqual(["OpenAI", "Z.AI"]);
+    const again = JSON.parse(serializeEndpoints(upsertEndpoint(doc, endpoint())));
+    expect(again.ai_monitoring).toEqual({ enabled: true, provider_url: "http://127.0.0.1:11434/v1/chat/completions", model: "qwen3" });
+    expect(again.endpoints[1].reasoning_enabled).toBeTrue();
+    expect(again.endpoints[2].name).toBe("New");
+  });
+
+  it("rejects files it cannot use, saying why", () => {
+    expect(() => parseEndpoints("{")).toThrowError(EndpointsFormatError, /not valid JSON/);
+    expect(() => parseEndpoints("[]")).toThrowError(EndpointsFormatError, /top level/);
+    expect(() => parseEndpoints('{"endpoints":{}}')).toThrowError(EndpointsFormatError, /must be a list/);
+    expect(() => parseEndpoints('{"endpoints":[{"name":"a"},{"name":"a"}]}')).toThrowError(EndpointsFormatError, /two endpoints are named 'a'/);
+    expect(() => parseEndpoints('{"endpoints":[{"name":"a","backend_type":"smtp"}]}')).toThrowError(EndpointsFormatError, /unknown backend_type/);
+  });
+
+  it("falls back to the first endpoint when the default names nothing", () => {
+    expect(parseEndpoints('{"default":"gone","endpoints":[{"name":"a"}]}').default).toBe("a");
+  });
+
+  it("validates what the edit dialog saves", () => {
+    const doc = parseEndpoints(ORIGINAL_FILE);
+    expect(validateEndpoint(endpoint(), doc.endpoints)).toEqual([]);
+    expect(validateEndpoint(endpoint({ name: "OpenAI" }), doc.endpoints)).toEqual(["An endpoint named 'OpenAI' already exists."]);
+    expect(validateEndpoint(endpoint({ name: " ", base_url: "api.x" }), [])).toEqual(["Give the endpoint a name.", "The base URL must start with http:// or https://."]);
+    expect(validateEndpoint(endpoint({ default_model: "zz" }), [])).toEqual(["The default model must be one of the models."]);
+  });
+
+  it("adds, renames, duplicates, deletes and sets the default", () => {
+    let doc = parseEndpoints('{"endpoints":[]}');
+    doc = upsertEndpoint(doc, endpoint({ base_url: "https://x/v1/" }));
+    expect(doc.default).toBe("New");
+    expect(doc.endpoints[0].base_url).toBe("https://x/v1");
+    expect(doc.endpoints[0].default_model).toBe("m1");
+    doc = upsertEndpoint(doc, endpoint({ name: "Renamed" }), "New");
+    expect(doc.endpoints.map((e) => e.name)).toEqual(["Renamed"]);
+    expect(doc.default).toBe("Renamed");
+    const dup = duplicateEndpoint(doc, "Renamed");
+    expect(dup.copy.name).toBe("Renamed (copy)");
+    expect(duplicateEndpoint(dup.doc, "Renamed").copy.name).toBe("Renamed (copy 2)");
+    doc = setDefaultEndpoint(dup.doc, "Renamed (copy)");
+    expect(doc.default).toBe("Renamed (copy)");
+    doc = removeEndpoint(doc, "Renamed (copy)");
+    expect(doc.default).toBe("Renamed");
+    expect(() => setDefaultEndpoint(doc, "nope")).toThrowError(EndpointsFormatError);
+  });
+});
+
+describe("provider presets", () => {
+  it("has the original's presets (15+), each with a backend type and, unless Custom, a URL", () => {
+    expect(PROVIDER_PRESETS.length).toBeGreaterThanOrEqual(30);
+    for (const p of PROVIDER_PRESETS.filter((p) => p.name !== "Custom")) expect(p.baseUrl).withContext(p.name).toMatch(/^https?:\/\//);
+    expect(findPreset("Groq")!.baseUrl).toBe("https://api.groq.com/openai/v1");
+    expect(findPreset("Command Code")!.backendType).toBe("command-code");
+    expect(findPreset("Ollama (local)")!.keyOptional).toBeTrue();
+  });
+});
+
+describe("config.toml editing", () => {
+  const settings = { port: 43123, model: "glm-5.1", providerName: "Z.AI via Codex Launcher", catalogPath: "/home/u/.codex/codex-launcher-models.json" };
+  const userConfig = `# my settings
+model = "o3"
+approval_policy = "on-request"
+
+[profiles.fast]
+model = "gpt-5.5" # inline comment
+
+[model_providers.codex-launcher]
+name = "old"
+base_url = "http://127.0.0.1:1/v1"
+
+[mcp_servers.docs]
+command = "docs-server"
+`;
+
+  it("points Codex at the proxy and keeps the user's settings and comments", () => {
+    const text = applyLauncherSettings(userConfig, settings);
+    const toml = parse(text) as any;
+    expect(toml.model).toBe("glm-5.1");
+    expect(toml.model_provider).toBe(PROVIDER_ID);
+    expect(toml.model_catalog_json).toBe(settings.catalogPath);
+    expect(toml.model_providers[PROVIDER_ID]).toEqual(jasmine.objectContaining({ base_url: "http://127.0.0.1:43123/v1", wire_api: "responses", env_key: TOKEN_ENV }));
+    expect(toml.approval_policy).toBe("on-request");
+    expect(toml.profiles.fast.model).toBe("gpt-5.5");
+    expect(toml.mcp_servers.docs.command).toBe("docs-server");
+    expect(text).toContain("# my settings");
+    expect(text).toContain("# inline comment");
+    expect(text.match(/\[model_providers\.codex-launcher\]/g)!.length).toBe(1);
+  });
+
+  it("creates a config from nothing and is stable when applied twice", () => {
+    const once = applyLauncherSettings("", settings);
+    expect(applyLauncherSettings(once, settings)).toBe(once);
+    const noCatalog = applyLauncherSettings(once, { ...settings, catalogPath: undefined });
+    expect((parse(noCatalog) as any).model_catalog_json).toBeUndefined();
+  });
+
+  it("handles a model_providers inline table by rewriting structurally", () => {
+    const text = applyLauncherSettings('model_providers = { other = { name = "x", base_url = "http://y" } }\n', settings);
+    const toml = parse(text) as any;
+    expect(toml.model_providers.other.name).toBe("x");
+    expect(toml.model_providers[PROVIDER_ID].wire_api).toBe("responses");
+  });
+
+  it("refuses to edit invalid TOML, naming the line", () => {
+    expect(() => applyLauncherSettings('model = "x\n[broken', settings)).toThrowError(CodexConfigError, /not valid TOML \(line \d+/);
+  });
+
+  it("can take its settings out again", () => {
+    const text = removeLauncherSettings(applyLauncherSettings(userConfig, settings));
+    const toml = parse(text) as any;
+    expect(toml.model_provider).toBeUndefined();
+    expect(toml.model_providers).toBeUndefined();
+    expect(toml.mcp_servers.docs.command).toBe("docs-server");
+  });
+});
