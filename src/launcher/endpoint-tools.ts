@@ -1,0 +1,62 @@
+// What the edit dialog does against a provider: list its models, and send one small request through a
+// temporary proxy to prove the whole path works.
+import { joinUrl } from "../proxy/backends.js";
+import type { BackendType } from "../proxy/options.js";
+import type { AppPaths } from "../lib/paths.js";
+import { requestJson } from "./http-client.js";
+import { ProxySupervisor } from "./proxy-supervisor.js";
+
+function authHeaders(backend: BackendType, apiKey: string): Record<string, string> {
+  if (!apiKey) return {};
+  if (backend === "anthropic") return { "x-api-key": apiKey, "anthropic-version": "2023-06-01" };
+  return { Authorization: `Bearer ${apiKey}` };
+}
+
+function errorText(status: number, body: unknown, text: string): string {
+  const err = (body as { error?: { message?: string } | string })?.error;
+  const message = typeof err === "string" ? err : err?.message ?? text.slice(0, 200);
+  return `HTTP ${status}${message ? `: ${message}` : ""}`;
+}
+
+/** The provider's model ids from GET {base}/models. */
+export async function fetchModels(baseUrl: string, apiKey: string, backend: BackendType): Promise<string[]> {
+  if (!/^https?:\/\//.test(baseUrl)) throw new Error("enter the base URL first");
+  const reply = await requestJson("GET", joinUrl(baseUrl, "models"), { headers: authHeaders(backend, apiKey), timeoutMs: 15000 });
+  if (reply.status !== 200) throw new Error(errorText(reply.status, reply.body, reply.text));
+  type ModelEntry = { id?: string; name?: string } | string;
+  const data = reply.body as { data?: ModelEntry[]; models?: ModelEntry[] };
+  const list = data?.data ?? data?.models;
+  if (!Array.isArray(list)) throw new Error("the provider's /models answer has no model list");
+  const ids = list.map((m) => (typeof m === "string" ? m : m.id ?? m.name ?? "")).map((id) => id.replace(/^models\//, ""));
+  return [...new Set(ids.filter(Boolean))].sort();
+}
+
+export interface TestResult {
+  ok: boolean;
+  latencyMs: number;
+  detail: string;
+}
+
+/** One short request through a temporary proxy: the same path Codex will take. */
+export async function testEndpoint(paths: AppPaths, proxyArgv: string[] | undefined, spec: { backend: BackendType; baseUrl: string;
+  apiKey: string; model: string }, log: (line: string) => void): Promise<TestResult> {
+  const supervisor = new ProxySupervisor(paths, log, proxyArgv, true);
+  const started = Date.now();
+  try {
+    await supervisor.start({ endpointName: "test", backend: spec.backend, targetUrl: spec.baseUrl, apiKey: spec.apiKey, models: [spec.model], model: spec.model });
+    const t0 = Date.now();
+    const reply = await requestJson("POST", `${supervisor.url}/v1/responses`, {
+      body: { model: spec.model, input: "Reply with the single word OK.", stream: false, store: false, max_output_tokens: 16 },
+      timeoutMs: 60000,
+    });
+    const latencyMs = Date.now() - t0;
+    if (reply.status !== 200) return { ok: false, latencyMs, detail: errorText(reply.status, reply.body, reply.text) };
+    const output = (reply.body as { output?: { type: string; content?: { text?: string }[] }[] })?.output ?? [];
+    const text = output.filter((o) => o.type === "message").flatMap((o) => o.content ?? []).map((c) => c.text ?? "").join("").trim();
+    return { ok: true, latencyMs, detail: text ? `answered "${text.slice(0, 60)}"` : "answered" };
+  } catch (e) {
+    return { ok: false, latencyMs: Date.now() - started, detail: (e as Error).message };
+  } finally {
+    await supervisor.stop();
+  }
+}

@@ -1,0 +1,69 @@
+// endpoints.json on disk plus the API keys in the secret store.
+import { readTextFile, setAside, writeFileAtomic } from "../lib/files.js";
+import { EMPTY_DOC, parseEndpoints, serializeEndpoints, type EndpointsDoc } from "../lib/endpoints.js";
+import type { SecretStore } from "../lib/secrets.js";
+
+const account = (name: string) => `endpoint:${name}`;
+
+export class EndpointsStore {
+  doc: EndpointsDoc = EMPTY_DOC;
+  /** Set when the file could not be used; shown to the user. */
+  loadError: string | null = null;
+
+  constructor(readonly path: string, readonly secrets: SecretStore, private readonly log: (line: string) => void) {}
+
+  load(): EndpointsDoc {
+    this.loadError = null;
+    const text = readTextFile(this.path);
+    if (text === null || text.trim() === "") {
+      this.doc = EMPTY_DOC;
+      return this.doc;
+    }
+    try {
+      this.doc = parseEndpoints(text);
+    } catch (e) {
+      const aside = setAside(this.path);
+      this.loadError = `${this.path} could not be read (${(e as Error).message}). It was kept as ${aside}; starting with no endpoints.`;
+      this.log(this.loadError);
+      this.doc = EMPTY_DOC;
+    }
+    return this.doc;
+  }
+
+  save(doc: EndpointsDoc): void {
+    writeFileAtomic(this.path, serializeEndpoints(doc), 0o600);
+    this.doc = doc;
+  }
+
+  /** The key for an endpoint: the secret store first, else a key the original app left in the file. */
+  async keyFor(name: string): Promise<string> {
+    const stored = await this.secrets.lookup(account(name));
+    return stored ?? this.doc.endpoints.find((e) => e.name === name)?.api_key ?? "";
+  }
+
+  async setKey(name: string, key: string): Promise<void> {
+    if (key) await this.secrets.store(account(name), key, `Codex Launcher API key for ${name}`);
+    else await this.secrets.clear(account(name));
+  }
+
+  async renameKey(oldName: string, newName: string): Promise<void> {
+    if (oldName === newName) return;
+    const key = await this.secrets.lookup(account(oldName));
+    if (key) await this.setKey(newName, key);
+    await this.secrets.clear(account(oldName));
+  }
+
+  async deleteKey(name: string): Promise<void> {
+    await this.secrets.clear(account(name));
+  }
+
+  /** Moves keys the original app stored in plain text into the secret store. */
+  async migratePlaintextKeys(): Promise<number> {
+    const withKeys = this.doc.endpoints.filter((e) => e.api_key);
+    if (withKeys.length === 0) return 0;
+    for (const e of withKeys) await this.setKey(e.name, e.api_key);
+    this.save({ ...this.doc, endpoints: this.doc.endpoints.map((e) => ({ ...e, api_key: "" })) });
+    this.log(`moved ${withKeys.length} API key(s) from endpoints.json into the ${this.secrets.kind === "keyring" ? "desktop keyring" : "private key file"}`);
+    return withKeys.length;
+  }
+}

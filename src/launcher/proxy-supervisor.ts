@@ -1,0 +1,250 @@
+// Owns the proxy child process: start on a sticky port, see its exit the moment it happens, stop it
+// gracefully, report its /health. The watchdog builds on the same object.
+import Gio from "gi://Gio";
+import GLib from "gi://GLib";
+import { readTextFile, writeFileAtomic } from "../lib/files.js";
+import type { AppPaths } from "../lib/paths.js";
+import { parseRegistry, withoutPid, withProcess } from "../lib/process-registry.js";
+import type { BackendType } from "../proxy/options.js";
+import { requestJson } from "./http-client.js";
+
+Gio._promisify(Gio.Subprocess.prototype, "wait_async", "wait_finish");
+Gio._promisify(Gio.DataInputStream.prototype, "read_line_async", "read_line_finish_utf8");
+
+export type ProxyState = "stopped" | "starting" | "running" | "stopping" | "exited";
+
+export interface ProxySpec {
+  endpointName: string;
+  backend: BackendType;
+  targetUrl: string;
+  apiKey: string;
+  models: string[];
+  model: string;
+}
+
+export interface ProxyHealth {
+  ok: boolean;
+  uptime_s: number;
+  memory_mb: number | null;
+  requests_total: number;
+  active_streams: number;
+  port: number;
+  version: string;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: number | null;
+  /** True when the exit followed our own stop(). */
+  requested: boolean;
+}
+
+/** Marker in the proxy's command line, used to recognise our own processes in /proc. */
+export const PROXY_MARKER = "proxy.js";
+
+function defaultProxyArgv(): string[] {
+  // proxy.js is bundled next to main.js, in build/app or in the installed pkgdatadir.
+  const here = GLib.path_get_dirname(GLib.filename_from_uri(import.meta.url)[0]);
+  return [GLib.find_program_in_path("gjs") ?? "/usr/bin/gjs", "-m", `${here}/proxy.js`];
+}
+
+export class ProxySupervisor {
+  state: ProxyState = "stopped";
+  port = 0;
+  pid = 0;
+  spec: ProxySpec | null = null;
+  startedAtMs = 0;
+  lastExit: ExitInfo | null = null;
+  #child: Gio.Subprocess | null = null;
+  #stopRequested = false;
+  #listeners = new Set<() => void>();
+  #exitListeners = new Set<(exit: ExitInfo) => void>();
+
+  /**
+   * `temporary` supervisors (the edit dialog's Test button) pick any free port and leave
+   * proxy-config.json and pids.json alone.
+   */
+  constructor(private readonly paths: AppPaths, private readonly log: (line: string) => void,
+    private readonly proxyArgv: string[] = defaultProxyArgv(), private readonly temporary = false) {}
+
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Called the moment the child exits, whatever the reason. */
+  onExit(listener: (exit: ExitInfo) => void): () => void {
+    this.#exitListeners.add(listener);
+    return () => this.#exitListeners.delete(listener);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The port used last time, so Codex's config.toml stays valid across restarts. */
+  stickyPort(): number {
+    try {
+      const port = (JSON.parse(readTextFile(this.paths.proxyConfig) ?? "{}") as { port?: unknown }).port;
+      return typeof port === "number" && port > 1024 && port < 65536 ? port : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Starts the proxy; resolves with its port once it listens and answers /health. */
+  async start(spec: ProxySpec, preferredPort = this.temporary ? 0 : this.stickyPort()): Promise<number> {
+    if (this.#child) throw new Error("the proxy is already running; stop it first");
+    this.spec = spec;
+    this.#setState("starting");
+    const modelsFile = `${this.paths.cacheDir}/proxy-models${this.temporary ? `-test-${GLib.uuid_string_random().slice(0, 8)}` : ""}.json`;
+    writeFileAtomic(modelsFile, `${JSON.stringify(spec.models)}\n`, 0o644);
+    try {
+      let port: number;
+      try {
+        port = await this.#spawn(spec, preferredPort, modelsFile);
+      } catch (e) {
+        if (preferredPort === 0 || !/address already in use/.test((e as Error).message)) throw e;
+        this.log(`port ${preferredPort} is taken; picking a free one`);
+        port = await this.#spawn(spec, 0, modelsFile);
+      }
+      await this.#waitHealthy(5000);
+      this.port = port;
+      this.startedAtMs = Date.now();
+      if (!this.temporary) this.#record();
+      this.#setState("running");
+      return port;
+    } catch (e) {
+      if (this.#child) await this.stop();
+      this.#setState("stopped");
+      throw e;
+    }
+  }
+
+  async #spawn(spec: ProxySpec, port: number, modelsFile: string): Promise<number> {
+    const launcher = new Gio.SubprocessLauncher({ flags: Gio.SubprocessFlags.STDOUT_PIPE | Gio.SubprocessFlags.STDERR_PIPE });
+    // The key travels in the environment, never on the command line where `ps` shows it.
+    launcher.setenv("CODEX_PROXY_API_KEY", spec.apiKey, true);
+    const argv = [...this.proxyArgv, "--port", String(port), "--backend", spec.backend, "--target-url", spec.targetUrl,
+      "--models-file", modelsFile, "--log-dir", this.paths.cacheDir];
+    const child = launcher.spawnv(argv);
+    this.#child = child;
+    this.#stopRequested = false;
+    this.pid = Number(child.get_identifier());
+    const listening = new Promise<number>((resolve, reject) => {
+      void this.#pump(child.get_stdout_pipe()!, (line) => {
+        const m = /listening on http:\/\/[^:]+:(\d+)/.exec(line);
+        if (m) resolve(Number(m[1]));
+      });
+      const errors: string[] = [];
+      void this.#pump(child.get_stderr_pipe()!, (line) => {
+        errors.push(line);
+        this.log(`[proxy] ${line.replace(/^\S+Z \[proxy\] /, "")}`);
+      });
+      void this.#watchExit(child).then((exit) => reject(new Error(
+        errors.find((l) => /error:/.test(l))?.replace(/^codex-launcher-proxy: error: /, "") ?? `the proxy exited (${exit.code ?? `signal ${exit.signal}`})`)));
+    });
+    const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error("the proxy did not start within 10 s")), 10000));
+    this.port = await Promise.race([listening, timeout]);
+    return this.port;
+  }
+
+  async #pump(stream: Gio.InputStream, onLine: (line: string) => void): Promise<void> {
+    const data = new Gio.DataInputStream({ base_stream: stream, close_base_stream: true });
+    for (;;) {
+      let line: string | null;
+      try {
+        [line] = (await data.read_line_async(GLib.PRIORITY_DEFAULT, null)) as unknown as [string | null];
+      } catch {
+        return;
+      }
+      if (line === null) return;
+      onLine(line);
+    }
+  }
+
+  #watchExit(child: Gio.Subprocess): Promise<ExitInfo> {
+    return child.wait_async(null).then(() => {
+      const exit: ExitInfo = {
+        code: child.get_if_exited() ? child.get_exit_status() : null,
+        signal: child.get_if_signaled() ? child.get_term_sig() : null,
+        requested: this.#stopRequested,
+      };
+      if (this.#child === child) {
+        const wasRunning = this.state === "running";
+        this.#child = null;
+        this.lastExit = exit;
+        this.#forget(Number(this.pid));
+        if (wasRunning || exit.requested) this.#setState(exit.requested ? "stopped" : "exited");
+        // Start-up failures are reported by start() itself; listeners hear about exits of a running proxy.
+        if (wasRunning) for (const listener of this.#exitListeners) listener(exit);
+      }
+      return exit;
+    });
+  }
+
+  async #waitHealthy(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await this.health(1000)) return;
+      if (!this.#child) throw new Error("the proxy exited during start-up");
+      if (Date.now() > deadline) throw new Error("the proxy did not answer /health");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** /health, or null when the proxy does not answer within `timeoutMs`. */
+  async health(timeoutMs = 2000): Promise<ProxyHealth | null> {
+    if (!this.port) return null;
+    try {
+      const reply = await requestJson("GET", `${this.url}/health`, { timeoutMs });
+      return reply.status === 200 && (reply.body as ProxyHealth)?.ok ? (reply.body as ProxyHealth) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  get running(): boolean {
+    return this.#child !== null;
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`. Resolves once the process is gone. */
+  async stop(graceMs = 3000): Promise<void> {
+    const child = this.#child;
+    if (!child) return;
+    this.#stopRequested = true;
+    this.#setState("stopping");
+    const gone = child.wait_async(null);
+    child.send_signal(15);
+    const timer = setTimeout(() => child.force_exit(), graceMs);
+    await gone;
+    clearTimeout(timer);
+    // Let #watchExit run first so listeners see a requested exit.
+    await new Promise((r) => setTimeout(r, 0));
+  }
+
+  #record(): void {
+    writeFileAtomic(this.paths.proxyConfig, `${JSON.stringify({
+      port: this.port, pid: this.pid, backend: this.spec?.backend, target_url: this.spec?.targetUrl,
+      endpoint: this.spec?.endpointName, model: this.spec?.model, started_at: new Date(this.startedAtMs).toISOString(),
+    }, null, 2)}\n`, 0o644);
+    const registry = withProcess(parseRegistry(readTextFile(this.paths.pidsFile)), {
+      pid: this.pid, role: "proxy", marker: PROXY_MARKER, started_at: new Date().toISOString(), port: this.port });
+    writeFileAtomic(this.paths.pidsFile, `${JSON.stringify(registry, null, 2)}\n`, 0o644);
+  }
+
+  #forget(pid: number): void {
+    try {
+      const registry = parseRegistry(readTextFile(this.paths.pidsFile));
+      if (registry.processes.some((p) => p.pid === pid))
+        writeFileAtomic(this.paths.pidsFile, `${JSON.stringify(withoutPid(registry, pid), null, 2)}\n`, 0o644);
+    } catch (e) {
+      this.log(`cannot update ${this.paths.pidsFile}: ${(e as Error).message}`);
+    }
+  }
+
+  #setState(state: ProxyState): void {
+    this.state = state;
+    for (const listener of this.#listeners) listener();
+  }
+}

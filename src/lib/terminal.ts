@@ -1,0 +1,31 @@
+// Which terminal runs the Codex CLI, and how it is told to run a command. Pure.
+
+export interface TerminalChoice {
+  program: string;
+  /** Arguments that come before the command. */
+  prefix: string[];
+}
+
+/** In the original's order of preference. */
+export const TERMINALS: readonly TerminalChoice[] = [
+  { program: "x-terminal-emulator", prefix: ["-e"] },
+  { program: "gnome-terminal", prefix: ["--"] },
+  { program: "kgx", prefix: ["--"] },
+  { program: "konsole", prefix: ["-e"] },
+  { program: "xfce4-terminal", prefix: ["-x"] },
+  { program: "xterm", prefix: ["-e"] },
+];
+
+/** The argv that opens `command` in the first available terminal, or null when there is none. */
+export function terminalArgv(available: (program: string) => string | null, command: string[]): string[] | null {
+  for (const t of TERMINALS) {
+    const path = available(t.program);
+    if (path) return [path, ...t.prefix, ...command];
+  }
+  return null;
+}
+
+/** Quotes for `sh -c`. */
+export function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_\/.:=@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
+}
