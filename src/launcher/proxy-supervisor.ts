@@ -3,13 +3,13 @@
 import Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import { readTextFile, writeFileAtomic } from "../lib/files.js";
+import { readLines } from "../lib/line-reader.js";
 import type { AppPaths } from "../lib/paths.js";
 import { parseRegistry, withoutPid, withProcess } from "../lib/process-registry.js";
 import type { BackendType } from "../proxy/options.js";
 import { requestJson } from "./http-client.js";
 
 Gio._promisify(Gio.Subprocess.prototype, "wait_async", "wait_finish");
-Gio._promisify(Gio.DataInputStream.prototype, "read_line_async", "read_line_finish_utf8");
 
 export type ProxyState = "stopped" | "starting" | "running" | "stopping" | "exited";
 
@@ -132,12 +132,12 @@ export class ProxySupervisor {
     this.#stopRequested = false;
     this.pid = Number(child.get_identifier());
     const listening = new Promise<number>((resolve, reject) => {
-      void this.#pump(child.get_stdout_pipe()!, (line) => {
+      void readLines(child.get_stdout_pipe()!, (line) => {
         const m = /listening on http:\/\/[^:]+:(\d+)/.exec(line);
         if (m) resolve(Number(m[1]));
       });
       const errors: string[] = [];
-      void this.#pump(child.get_stderr_pipe()!, (line) => {
+      void readLines(child.get_stderr_pipe()!, (line) => {
         errors.push(line);
         this.log(`[proxy] ${line.replace(/^\S+Z \[proxy\] /, "")}`);
       });
@@ -147,20 +147,6 @@ export class ProxySupervisor {
     const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error("the proxy did not start within 10 s")), 10000));
     this.port = await Promise.race([listening, timeout]);
     return this.port;
-  }
-
-  async #pump(stream: Gio.InputStream, onLine: (line: string) => void): Promise<void> {
-    const data = new Gio.DataInputStream({ base_stream: stream, close_base_stream: true });
-    for (;;) {
-      let line: string | null;
-      try {
-        [line] = (await data.read_line_async(GLib.PRIORITY_DEFAULT, null)) as unknown as [string | null];
-      } catch {
-        return;
-      }
-      if (line === null) return;
-      onLine(line);
-    }
   }
 
   #watchExit(child: Gio.Subprocess): Promise<ExitInfo> {

@@ -1,15 +1,24 @@
-// The Gtk.Application: single instance (com.codexlauncher), one LauncherWin.
+// The Gtk.Application: single instance (com.codexlauncher), one LauncherWin, its secondary windows.
 import GObject from "gi://GObject";
 import Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import Gtk from "gi://Gtk?version=3.0";
+import { userPaths } from "../lib/system-paths.js";
 import { APP_ID, APP_NAME } from "../lib/version.js";
+import { createAppContext, type AppContext } from "../launcher/app-context.js";
+import { cleanupStaleProcesses } from "../launcher/cleanup.js";
+import { ChangelogWindow } from "./changelog-window.js";
+import { EndpointsWindow } from "./endpoints-window.js";
 import { LauncherWin } from "./launcher-window.js";
 
 export class CodexLauncherApplication extends Gtk.Application {
   static {
     GObject.registerClass({ GTypeName: "CodexLauncherApplication" }, this);
   }
+
+  #ctx: AppContext | null = null;
+  #starting = false;
+  #windows = new Map<string, Gtk.Window>();
 
   constructor() {
     super({ application_id: APP_ID, flags: Gio.ApplicationFlags.DEFAULT_FLAGS });
@@ -19,6 +28,60 @@ export class CodexLauncherApplication extends Gtk.Application {
   override vfunc_activate(): void {
     // A second launch lands here in the first instance: bring the existing window forward.
     const existing = this.get_windows().find((w) => w instanceof LauncherWin);
-    (existing ?? new LauncherWin(this)).present();
+    if (existing) {
+      existing.present();
+      return;
+    }
+    if (this.#starting) return;
+    this.#starting = true;
+    this.hold();
+    void this.#open().finally(() => {
+      this.#starting = false;
+      this.release();
+    });
+  }
+
+  async #open(): Promise<void> {
+    const paths = userPaths();
+    try {
+      this.#ctx ??= await createAppContext(paths);
+    } catch (e) {
+      const dialog = new Gtk.MessageDialog({ message_type: Gtk.MessageType.ERROR, buttons: Gtk.ButtonsType.CLOSE,
+        text: "Codex Launcher could not start", secondary_text: (e as Error).message });
+      dialog.connect("response", () => dialog.destroy());
+      this.add_window(dialog as unknown as Gtk.Window);
+      dialog.show_all();
+      return;
+    }
+    const ctx = this.#ctx;
+    const win: LauncherWin = new LauncherWin(this, ctx, {
+      changelog: () => this.#single("changelog", () => new ChangelogWindow(win)),
+      endpoints: () => this.#single("endpoints", () => {
+        const w = new EndpointsWindow(win, ctx);
+        w.connect("changed", () => win.refreshEndpoints());
+        return w;
+      }),
+    });
+    win.present();
+    const migrated = await ctx.endpoints.migratePlaintextKeys().catch((e) => {
+      ctx.log.write(`could not move API keys into the ${ctx.secrets.kind}: ${(e as Error).message}`);
+      return 0;
+    });
+    if (migrated) win.refreshEndpoints();
+    ctx.log.write(`API keys are kept in ${ctx.secrets.kind === "keyring" ? "the desktop keyring" : `${paths.codexHome}/codex-launcher-keys.json (0600; no keyring answered)`}`);
+    for (const line of await cleanupStaleProcesses(paths)) ctx.log.write(`cleanup: ${line}`);
+  }
+
+  /** One window of each kind; a second click brings it forward. */
+  #single(key: string, create: () => Gtk.Window): void {
+    const open = this.#windows.get(key);
+    if (open) {
+      open.present();
+      return;
+    }
+    const w = create();
+    this.#windows.set(key, w);
+    w.connect("destroy", () => this.#windows.delete(key));
+    w.present();
   }
 }

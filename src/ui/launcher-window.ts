@@ -1,9 +1,14 @@
-// LauncherWin: the main window. It renders state and forwards user intent; no file parsing or HTTP here.
+// LauncherWin: the main window. It renders state and forwards user intent; files, HTTP and processes
+// are the launcher services' business (src/launcher).
 import GObject from "gi://GObject";
 import GLib from "gi://GLib";
 import Gtk from "gi://Gtk?version=3.0";
 import { probeProgram, runtimeVersions } from "../lib/dependencies.js";
+import { preferredModel, type Endpoint } from "../lib/endpoints.js";
+import { SUPPORTED_BACKENDS } from "../lib/presets.js";
 import { APP_NAME, APP_VERSION } from "../lib/version.js";
+import type { AppContext } from "../launcher/app-context.js";
+import { findCodex, findCodexDesktop, launchCodexCli, launchCodexDesktop, writeCodexConfig, type ConfigWrite } from "../launcher/codex-session.js";
 
 /** The header bar's buttons, in the order the original app shows them. */
 export interface HeaderAction {
@@ -24,26 +29,58 @@ export const HEADER_ACTIONS: readonly HeaderAction[] = [
 /** Opens the window behind a header button; absent while that window is not built yet. */
 export type WindowOpeners = Partial<Record<HeaderAction["id"], () => void>>;
 
+function formatUptime(seconds: number): string {
+  const s = Math.floor(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
 export class LauncherWin extends Gtk.ApplicationWindow {
   static {
     GObject.registerClass({ GTypeName: "CodexLauncherWin" }, this);
   }
 
+  declare readonly endpointCombo: Gtk.ComboBoxText;
+  declare readonly modelCombo: Gtk.ComboBoxText;
+  declare readonly proxyButton: Gtk.Button;
+  declare readonly proxyStatus: Gtk.Label;
+  declare readonly keepRunning: Gtk.CheckButton;
+  declare readonly folderButton: Gtk.FileChooserButton;
+  declare readonly launchCliButton: Gtk.Button;
+  declare readonly launchDesktopButton: Gtk.Button;
+  declare readonly banner: Gtk.Label;
   declare private logBuffer: Gtk.TextBuffer;
   declare private logView: Gtk.TextView;
   /** Async work (probes, process events) may finish after the window is gone. */
   #destroyed = false;
+  #busy = false;
+  #statusTimer = 0;
+  #unsubscribe: (() => void)[] = [];
+  #selfHandlers: number[] = [];
+  #codexPath: string | null = null;
+  /** True once the Codex CLI was looked for. */
+  codexProbed = false;
 
-  constructor(application: Gtk.Application, openers: WindowOpeners = {}) {
-    super({ application, title: APP_NAME, default_width: 960, default_height: 600 });
+  constructor(application: Gtk.Application, private readonly ctx: AppContext, openers: WindowOpeners = {}) {
+    super({ application, title: APP_NAME, default_width: 960, default_height: 640 });
     this.set_titlebar(this.#buildHeaderBar(openers));
     this.add(this.#buildBody());
-    this.connect("destroy", () => {
-      this.#destroyed = true;
-    });
+    // Our own handlers are disconnected in teardown: left connected, gjs 1.74 releases their closures
+    // a second time when it finalizes a window GTK already destroyed (g_closure_unref criticals).
+    this.#selfHandlers = [this.connect("destroy", () => this.#teardown()), this.connect("delete-event", () => this.#onClose())];
     this.show_all();
     this.log(`${APP_NAME} v${APP_VERSION} started`);
     this.log(`Runtime: ${runtimeVersions()}`);
+    for (const line of ctx.log.lines) this.log(line);
+    this.#unsubscribe.push(ctx.log.subscribe((line) => this.log(line)));
+    this.#unsubscribe.push(ctx.supervisor.onChange(() => this.#renderProxy()));
+    this.refreshEndpoints();
+    this.#renderProxy();
+    this.#statusTimer = GLib.timeout_add_seconds(GLib.PRIORITY_DEFAULT, 2, () => {
+      void this.#pollHealth();
+      return GLib.SOURCE_CONTINUE;
+    });
     void this.#reportCodex();
   }
 
@@ -51,8 +88,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
   log(line: string): void {
     if (this.#destroyed) return;
     const stamp = GLib.DateTime.new_now_local().format("%H:%M:%S");
-    const end = this.logBuffer.get_end_iter();
-    this.logBuffer.insert(end, `[${stamp}] ${line}\n`, -1);
+    this.logBuffer.insert(this.logBuffer.get_end_iter(), `[${stamp}] ${line}\n`, -1);
     this.logView.scroll_to_iter(this.logBuffer.get_end_iter(), 0, false, 0, 1);
   }
 
@@ -79,26 +115,252 @@ export class LauncherWin extends Gtk.ApplicationWindow {
   }
 
   #buildBody(): Gtk.Widget {
-    const box = new Gtk.Box({ orientation: Gtk.Orientation.VERTICAL, spacing: 6, margin: 12 });
+    const self = this as unknown as Record<string, unknown>;
+    const box = new Gtk.Box({ orientation: Gtk.Orientation.VERTICAL, spacing: 10, margin: 14 });
+    const banner = new Gtk.Label({ xalign: 0, wrap: true, use_markup: true, no_show_all: true });
+    box.add(banner);
+
+    const grid = new Gtk.Grid({ row_spacing: 8, column_spacing: 10 });
+    const endpointCombo = new Gtk.ComboBoxText({ hexpand: true });
+    const modelCombo = new Gtk.ComboBoxText({ hexpand: true });
+    grid.attach(new Gtk.Label({ label: "Endpoint", xalign: 1 }), 0, 0, 1, 1);
+    grid.attach(endpointCombo, 1, 0, 1, 1);
+    grid.attach(new Gtk.Label({ label: "Model", xalign: 1 }), 2, 0, 1, 1);
+    grid.attach(modelCombo, 3, 0, 1, 1);
+
+    const proxyStatus = new Gtk.Label({ xalign: 0, use_markup: true, hexpand: true, selectable: true });
+    const proxyButton = new Gtk.Button({ label: "Start Proxy" });
+    const keepRunning = new Gtk.CheckButton({ label: "Keep the proxy running when this window closes" });
+    grid.attach(new Gtk.Label({ label: "Proxy", xalign: 1 }), 0, 1, 1, 1);
+    grid.attach(proxyStatus, 1, 1, 2, 1);
+    grid.attach(proxyButton, 3, 1, 1, 1);
+    grid.attach(keepRunning, 1, 2, 3, 1);
+
+    const folderButton = new Gtk.FileChooserButton({ action: Gtk.FileChooserAction.SELECT_FOLDER, title: "Project folder for Codex" });
+    folderButton.set_filename(GLib.get_home_dir());
+    grid.attach(new Gtk.Label({ label: "Project", xalign: 1 }), 0, 3, 1, 1);
+    grid.attach(folderButton, 1, 3, 3, 1);
+    box.add(grid);
+
+    const launches = new Gtk.Box({ spacing: 8 });
+    const launchCliButton = new Gtk.Button({ label: "Launch Codex CLI" });
+    const launchDesktopButton = new Gtk.Button({ label: "Launch Codex Desktop" });
+    launchCliButton.get_style_context().add_class("suggested-action");
+    launches.add(launchCliButton);
+    launches.add(launchDesktopButton);
+    box.add(launches);
+
     box.add(new Gtk.Label({ label: "<b>Log</b>", use_markup: true, xalign: 0 }));
     this.logBuffer = new Gtk.TextBuffer();
-    this.logView = new Gtk.TextView({
-      buffer: this.logBuffer,
-      editable: false,
-      cursor_visible: false,
-      monospace: true,
-      wrap_mode: Gtk.WrapMode.WORD_CHAR,
-    });
+    this.logView = new Gtk.TextView({ buffer: this.logBuffer, editable: false, cursor_visible: false, monospace: true, wrap_mode: Gtk.WrapMode.WORD_CHAR });
     const scroller = new Gtk.ScrolledWindow({ vexpand: true, hexpand: true, shadow_type: Gtk.ShadowType.IN });
     scroller.add(this.logView);
     box.add(scroller);
+
+    Object.assign(self, { endpointCombo, modelCombo, proxyButton, proxyStatus, keepRunning, folderButton, launchCliButton, launchDesktopButton, banner });
+    endpointCombo.connect("changed", () => this.#fillModels());
+    proxyButton.connect("clicked", () => void (this.ctx.supervisor.running ? this.stopProxy() : this.startProxy()));
+    launchCliButton.connect("clicked", () => void this.launch("cli"));
+    launchDesktopButton.connect("clicked", () => void this.launch("desktop"));
     return box;
   }
 
+  /** Rebuilds the endpoint list (after the endpoint manager changed it). */
+  refreshEndpoints(): void {
+    const { doc, loadError } = this.ctx.endpoints;
+    const previous = this.endpointCombo.get_active_id();
+    this.endpointCombo.remove_all();
+    for (const e of doc.endpoints) this.endpointCombo.append(e.name, `${doc.default === e.name ? "★ " : ""}${e.name} — ${e.provider_preset}`);
+    const pick = doc.endpoints.some((e) => e.name === previous) ? previous : doc.default;
+    if (pick) this.endpointCombo.set_active_id(pick);
+    else this.#fillModels();
+    const messages: string[] = [];
+    if (loadError) messages.push(`<span foreground="#c01c28">${GLib.markup_escape_text(loadError, -1)}</span>`);
+    if (doc.endpoints.length === 0) messages.push("No endpoints yet: open <b>Manage Endpoints</b> and add one from a provider preset.");
+    this.#setBanner(messages.join("\n"));
+  }
+
+  #setBanner(markup: string): void {
+    this.banner.set_markup(markup);
+    this.banner.set_visible(markup !== "");
+  }
+
+  selectedEndpoint(): Endpoint | null {
+    const name = this.endpointCombo.get_active_id();
+    return this.ctx.endpoints.doc.endpoints.find((e) => e.name === name) ?? null;
+  }
+
+  #fillModels(): void {
+    const endpoint = this.selectedEndpoint();
+    this.modelCombo.remove_all();
+    if (!endpoint) return;
+    for (const m of endpoint.models) this.modelCombo.append(m, m);
+    const preferred = preferredModel(endpoint);
+    if (preferred && !endpoint.models.includes(preferred)) this.modelCombo.append(preferred, preferred);
+    if (preferred) this.modelCombo.set_active_id(preferred);
+    this.#updateButtons();
+  }
+
+  #updateButtons(): void {
+    const hasEndpoint = this.selectedEndpoint() !== null && !!this.modelCombo.get_active_id();
+    this.proxyButton.sensitive = !this.#busy && (this.ctx.supervisor.running || hasEndpoint);
+    this.launchCliButton.sensitive = !this.#busy && hasEndpoint && this.#codexPath !== null;
+    this.launchCliButton.tooltip_text = this.#codexPath ? "Start the proxy if needed, point Codex at it and open Codex in a terminal"
+      : "The Codex CLI was not found on PATH (npm install -g @openai/codex)";
+    const desktop = findCodexDesktop();
+    this.launchDesktopButton.sensitive = !this.#busy && hasEndpoint && desktop !== null;
+    this.launchDesktopButton.tooltip_text = desktop ? `Start ${desktop} against the proxy` : "Codex Desktop is not installed (looked for /opt/codex-desktop/start.sh and codex-desktop)";
+  }
+
+  #renderProxy(health?: { uptime_s: number; requests_total: number; memory_mb: number | null } | null): void {
+    if (this.#destroyed) return;
+    const s = this.ctx.supervisor;
+    this.proxyButton.label = s.running ? "Stop Proxy" : "Start Proxy";
+    let text: string;
+    switch (s.state) {
+      case "running":
+        text = `<span foreground="#26a269">●</span> running on 127.0.0.1:${s.port} · ${GLib.markup_escape_text(s.spec?.endpointName ?? "", -1)} / ${GLib.markup_escape_text(s.spec?.model ?? "", -1)}`;
+        if (health) text += ` · healthy · up ${formatUptime(health.uptime_s)} · ${health.requests_total} requests${health.memory_mb ? ` · ${Math.round(health.memory_mb)} MB` : ""}`;
+        else if (health === null) text += ` · <span foreground="#c01c28">not answering /health</span>`;
+        break;
+      case "starting":
+        text = "◌ starting…";
+        break;
+      case "stopping":
+        text = "◌ stopping…";
+        break;
+      case "exited":
+        text = `<span foreground="#c01c28">●</span> exited (${s.lastExit?.code !== null ? `code ${s.lastExit?.code}` : `signal ${s.lastExit?.signal}`})`;
+        break;
+      default:
+        text = "○ stopped";
+    }
+    this.proxyStatus.set_markup(text);
+    this.#updateButtons();
+  }
+
+  async #pollHealth(): Promise<void> {
+    if (this.#destroyed || this.ctx.supervisor.state !== "running") return;
+    const health = await this.ctx.supervisor.health(1500);
+    this.#renderProxy(health);
+  }
+
+  async #withBusy<T>(work: () => Promise<T>): Promise<T | null> {
+    if (this.#busy) return null;
+    this.#busy = true;
+    this.#updateButtons();
+    try {
+      return await work();
+    } catch (e) {
+      this.log(`Error: ${(e as Error).message}`);
+      this.#setBanner(`<span foreground="#c01c28">${GLib.markup_escape_text((e as Error).message, -1)}</span>`);
+      return null;
+    } finally {
+      this.#busy = false;
+      this.#updateButtons();
+    }
+  }
+
+  /** Starts (or restarts, when the selection changed) the proxy for the selected endpoint and model. */
+  async startProxy(): Promise<number | null> {
+    return this.#withBusy(() => this.#ensureProxy());
+  }
+
+  async #ensureProxy(): Promise<number> {
+    const endpoint = this.selectedEndpoint();
+    const model = this.modelCombo.get_active_id();
+    if (!endpoint || !model) throw new Error("choose an endpoint and a model first");
+    const s = this.ctx.supervisor;
+    if (s.running && s.spec?.endpointName === endpoint.name && s.spec.model === model && (await s.health(1500))) return s.port;
+    if (s.running) await s.stop();
+    if (!SUPPORTED_BACKENDS.includes(endpoint.backend_type))
+      this.log(`warning: the ${endpoint.backend_type} backend is not translated by this version; requests will fail with 501`);
+    const apiKey = await this.ctx.endpoints.keyFor(endpoint.name);
+    this.log(`starting the proxy for ${endpoint.name} (${endpoint.backend_type}, ${endpoint.base_url}), model ${model}`);
+    const port = await s.start({ endpointName: endpoint.name, backend: endpoint.backend_type, targetUrl: endpoint.base_url, apiKey,
+      models: endpoint.models.length ? endpoint.models : [model], model });
+    this.log(`proxy healthy on http://127.0.0.1:${port}`);
+    this.#setBanner("");
+    return port;
+  }
+
+  async stopProxy(): Promise<void> {
+    await this.#withBusy(async () => {
+      await this.ctx.supervisor.stop();
+      this.log("proxy stopped");
+    });
+  }
+
+  /** Starts the proxy if needed and writes config.toml for it: everything Codex needs before it starts. */
+  async prepareCodex(): Promise<ConfigWrite | null> {
+    return this.#withBusy(() => this.#prepare());
+  }
+
+  async #prepare(): Promise<ConfigWrite> {
+    const port = await this.#ensureProxy();
+    const endpoint = this.selectedEndpoint()!;
+    const model = this.modelCombo.get_active_id()!;
+    const written = await writeCodexConfig(this.ctx.paths, { port, model, endpointName: endpoint.name, models: endpoint.models, codexPath: this.#codexPath },
+      (l) => this.log(l));
+    this.log(`wrote ${written.path}${written.backup ? ` (previous version kept as ${written.backup})` : ""}${written.catalogPath ? `; model catalog ${written.catalogPath}` : ""}`);
+    if (written.problem) this.#setBanner(`<span foreground="#c01c28">${GLib.markup_escape_text(written.problem, -1)}</span>`);
+    return written;
+  }
+
+  /** Starts the proxy if needed, writes config.toml for it, then opens Codex. */
+  async launch(kind: "cli" | "desktop"): Promise<boolean> {
+    const done = await this.#withBusy(async () => {
+      await this.#prepare();
+      const workdir = this.folderButton.get_filename() ?? GLib.get_home_dir();
+      if (kind === "cli") {
+        if (!this.#codexPath) throw new Error("the Codex CLI was not found on PATH");
+        const launched = launchCodexCli(this.#codexPath, workdir, this.ctx.paths.codexHome);
+        this.log(`Codex CLI opened in ${launched.argv[0]} (folder ${workdir})`);
+      } else {
+        const desktop = findCodexDesktop();
+        if (!desktop) throw new Error("Codex Desktop is not installed");
+        launchCodexDesktop(desktop, this.ctx.paths.codexHome);
+        this.log(`Codex Desktop started (${desktop})`);
+      }
+      return true;
+    });
+    return done === true;
+  }
+
+  /** Resolves once the Codex CLI probe has run (tests wait for it). */
+  get codexPath(): string | null {
+    return this.#codexPath;
+  }
+
   async #reportCodex(): Promise<void> {
-    const codex = await probeProgram("codex");
-    if (!codex.path) this.log("Codex CLI: not found on PATH (install it with: npm install -g @openai/codex)");
-    else if (codex.version) this.log(`Codex CLI: ${codex.version} (${codex.path})`);
-    else this.log(`Codex CLI: found at ${codex.path} but --version failed: ${codex.error}`);
+    this.#codexPath = findCodex();
+    this.codexProbed = true;
+    if (!this.#codexPath) {
+      this.log("Codex CLI: not found on PATH (install it with: npm install -g @openai/codex)");
+    } else {
+      const codex = await probeProgram(this.#codexPath);
+      this.log(codex.version ? `Codex CLI: ${codex.version} (${this.#codexPath})` : `Codex CLI: found at ${this.#codexPath} but --version failed: ${codex.error}`);
+    }
+    const desktop = findCodexDesktop();
+    this.log(desktop ? `Codex Desktop: ${desktop}` : "Codex Desktop: not installed");
+    if (!this.#destroyed) this.#updateButtons();
+  }
+
+  /** Closing stops the proxy first, unless the user asked to keep it. */
+  #onClose(): boolean {
+    if (!this.ctx.supervisor.running || this.keepRunning.get_active()) return false;
+    this.log("stopping the proxy before closing");
+    void this.ctx.supervisor.stop().finally(() => this.destroy());
+    return true; // the window closes once the proxy is down
+  }
+
+  #teardown(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    if (this.#statusTimer) GLib.source_remove(this.#statusTimer);
+    this.#statusTimer = 0;
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    for (const id of this.#selfHandlers) this.disconnect(id);
+    this.#selfHandlers = [];
   }
 }

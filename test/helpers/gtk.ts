@@ -8,6 +8,18 @@ export function initGtk(): void {
   initialised = true;
 }
 
+let application: Gtk.Application | null = null;
+
+/** One registered Gtk.Application for every UI spec in the process (windows need one). */
+export function testApplication(): Gtk.Application {
+  initGtk();
+  if (!application) {
+    application = new Gtk.Application({ application_id: "com.codexlauncher.Tests" });
+    application.register(null);
+  }
+  return application;
+}
+
 /** Every descendant of `root` (including itself), depth first, following containers and title bars. */
 export function descendants(root: Gtk.Widget): Gtk.Widget[] {
   const out: Gtk.Widget[] = [root];

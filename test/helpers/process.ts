@@ -1,10 +1,10 @@
 // Spawning real processes from specs, with timeouts, captured output and clean-up.
 import Gio from "gi://Gio";
 import GLib from "gi://GLib";
+import { readLines } from "../../src/lib/line-reader.js";
 
 Gio._promisify(Gio.Subprocess.prototype, "communicate_utf8_async", "communicate_utf8_finish");
 Gio._promisify(Gio.Subprocess.prototype, "wait_async", "wait_finish");
-Gio._promisify(Gio.DataInputStream.prototype, "read_line_async", "read_line_finish");
 
 export interface RunResult {
   exitCode: number;
@@ -69,23 +69,14 @@ export class Child {
   }
 
   async #pump(stream: Gio.InputStream, sink: string[]): Promise<void> {
-    const data = new Gio.DataInputStream({ base_stream: stream, close_base_stream: true });
-    for (;;) {
-      let line: string | null;
-      try {
-        [line] = (await data.read_line_async(GLib.PRIORITY_DEFAULT, null)) as unknown as [string | null];
-      } catch {
-        return; // The pipe closes when the child exits.
-      }
-      if (line === null) return;
-      const text = typeof line === "string" ? line : new TextDecoder().decode(line as unknown as Uint8Array);
+    await readLines(stream, (text) => {
       sink.push(text);
       this.#waiters = this.#waiters.filter((w) => {
         const m = text.match(w.re);
         if (m) w.resolve(m);
         return !m;
       });
-    }
+    });
   }
 
   /** Resolves with the first stdout or stderr line (past or future) matching `re`. */

@@ -2,7 +2,7 @@
 import GLib from "gi://GLib";
 import { getJson } from "../helpers/http.js";
 import { Child, delay, run, waitFor } from "../helpers/process.js";
-import { readRepoFile, REPO_ROOT } from "../helpers/repo.js";
+import { makeTempDir, readRepoFile, removeTree, REPO_ROOT } from "../helpers/repo.js";
 
 const version = JSON.parse(readRepoFile("package.json")).version as string;
 const debPath = `${REPO_ROOT}/dist/codex-launcher_${version}_all.deb`;
@@ -55,7 +55,8 @@ describe("installed codex-launcher package", () => {
   });
 
   it("opens the installed app's window under Xvfb and saves a screenshot", async () => {
-    const app = new Child(["/usr/bin/codex-launcher"]);
+    const home = makeTempDir("installed-home");
+    const app = new Child(["/usr/bin/codex-launcher"], { env: { HOME: home, XDG_CACHE_HOME: `${home}/.cache`, CODEX_HOME: `${home}/.codex` } });
     try {
       const ids = await waitFor(async () => {
         const found = (await run(["xdotool", "search", "--onlyvisible", "--name", "^Codex Launcher$"])).stdout.trim();
@@ -75,6 +76,7 @@ describe("installed codex-launcher package", () => {
       expect(Number(spread.stdout)).toBeGreaterThan(0.05);
     } finally {
       await app.stop();
+      removeTree(home);
     }
   }, 40000);
 });

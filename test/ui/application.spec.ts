@@ -1,6 +1,6 @@
 // The real `codex-launcher` program under Xvfb: version flag, window, single instance.
 import { gjs, run, Child, waitFor } from "../helpers/process.js";
-import { MAIN_JS, readRepoFile } from "../helpers/repo.js";
+import { MAIN_JS, makeTempDir, readRepoFile, removeTree } from "../helpers/repo.js";
 
 const version = JSON.parse(readRepoFile("package.json")).version as string;
 
@@ -25,15 +25,21 @@ describe("codex-launcher program", () => {
 
   it("opens one 'Codex Launcher' window and stays single-instance", async () => {
     expect(await windowIds("Codex Launcher")).toEqual([]);
-    const first = new Child([gjs(), "-m", MAIN_JS]);
+    // A throw-away home, so the app under test never touches the real ~/.codex.
+    const home = makeTempDir("app-home");
+    const env = { HOME: home, XDG_CACHE_HOME: `${home}/.cache`, XDG_CONFIG_HOME: `${home}/.config`, CODEX_HOME: `${home}/.codex` };
+    const started = Date.now();
+    const first = new Child([gjs(), "-m", MAIN_JS], { env });
     try {
-      await waitFor(async () => (await windowIds("Codex Launcher")).length === 1, 15000, "the window");
-      const second = await run([gjs(), "-m", MAIN_JS], { timeoutMs: 15000 });
+      await waitFor(async () => (await windowIds("Codex Launcher")).length === 1, 15000, "the window", 10);
+      print(`        (launch to window shown: ${Date.now() - started} ms)`);
+      const second = await run([gjs(), "-m", MAIN_JS], { timeoutMs: 15000, env });
       expect(second.exitCode).toBe(0);
       expect(second.timedOut).toBeFalse();
       expect((await windowIds("Codex Launcher")).length).toBe(1);
     } finally {
       await first.stop();
+      removeTree(home);
     }
     await waitFor(async () => (await windowIds("Codex Launcher")).length === 0, 5000, "the window to close");
   });

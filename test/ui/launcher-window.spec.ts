@@ -1,26 +1,36 @@
 // LauncherWin built with real widgets under Xvfb.
 import Gtk from "gi://Gtk?version=3.0";
+import type { AppContext } from "../../src/launcher/app-context.js";
 import { HEADER_ACTIONS, LauncherWin } from "../../src/ui/launcher-window.js";
-import { buttonsIn, findButton, initGtk, settle } from "../helpers/gtk.js";
+import { makeTestContext, makeTestHome, type TestHome } from "../helpers/app-context.js";
+import { buttonsIn, findButton, initGtk, settle, testApplication } from "../helpers/gtk.js";
 import { waitFor } from "../helpers/process.js";
+import { removeTree } from "../helpers/repo.js";
 
 describe("LauncherWin", () => {
   let app: Gtk.Application;
   let win: LauncherWin | null = null;
+  let home: TestHome;
+  let ctx: AppContext;
 
   beforeAll(() => {
     initGtk();
-    app = new Gtk.Application({ application_id: "com.codexlauncher.Test" });
-    app.register(null);
+    app = testApplication();
+  });
+
+  beforeEach(async () => {
+    home = makeTestHome();
+    ctx = await makeTestContext(home);
   });
 
   afterEach(() => {
     win?.destroy();
     win = null;
+    removeTree(home.home);
   });
 
   it("is titled Codex Launcher and shows the version in the header bar", async () => {
-    win = new LauncherWin(app);
+    win = new LauncherWin(app, ctx);
     await settle();
     expect(win.get_title()).toBe("Codex Launcher");
     const bar = win.get_titlebar() as Gtk.HeaderBar;
@@ -30,7 +40,7 @@ describe("LauncherWin", () => {
   });
 
   it("has the header buttons Changelog, Usage, AI BGP, AI Monitor, Manage Endpoints in that order", async () => {
-    win = new LauncherWin(app);
+    win = new LauncherWin(app, ctx);
     await settle();
     // Left to right as a person sees them, from where each button was laid out in the window.
     const onScreen = buttonsIn(win.get_titlebar()!)
@@ -41,9 +51,9 @@ describe("LauncherWin", () => {
   });
 
   it("makes a button whose window does not exist yet insensitive, with a 'coming soon' tooltip", async () => {
-    win = new LauncherWin(app);
+    win = new LauncherWin(app, ctx, { changelog: () => {}, endpoints: () => {} });
     await settle();
-    for (const action of HEADER_ACTIONS) {
+    for (const action of HEADER_ACTIONS.filter((a) => a.id !== "changelog" && a.id !== "endpoints")) {
       const button = findButton(win, action.label);
       expect(button.get_sensitive()).withContext(action.label).toBeFalse();
       expect(button.get_tooltip_text()).toContain("Coming soon");
@@ -52,7 +62,7 @@ describe("LauncherWin", () => {
 
   it("wires a button to its window when one is given", async () => {
     let opened = 0;
-    win = new LauncherWin(app, { changelog: () => opened++ });
+    win = new LauncherWin(app, ctx, { changelog: () => opened++ });
     await settle();
     const button = findButton(win, "Changelog");
     expect(button.get_sensitive()).toBeTrue();
@@ -61,11 +71,21 @@ describe("LauncherWin", () => {
   });
 
   it("logs the start-up line, runtime versions and the Codex CLI status", async () => {
-    win = new LauncherWin(app);
+    win = new LauncherWin(app, ctx);
     const w = win;
     await waitFor(async () => { await settle(10); return /Codex CLI:/.test(w.logText()); }, 10000, "codex status line");
     const log = w.logText();
     expect(log).toMatch(/Codex Launcher v\d+\.\d+\.\d+ started/);
     expect(log).toMatch(/Runtime: gjs 1\.\d+\.\d+, GTK 3\.\d+\.\d+, libsoup 3\.\d+\.\d+/);
+    expect(log).toContain("Codex Desktop: ");
+  });
+
+  it("tells a first-time user to add an endpoint and keeps the launch buttons off", async () => {
+    win = new LauncherWin(app, ctx);
+    await settle();
+    expect(win.banner.get_visible()).toBeTrue();
+    expect(win.banner.get_text()).toContain("No endpoints yet");
+    expect(win.launchCliButton.get_sensitive()).toBeFalse();
+    expect(win.proxyButton.get_sensitive()).toBeFalse();
   });
 });
