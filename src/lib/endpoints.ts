@@ -84,7 +84,8 @@ export function validateEndpoint(e: Endpoint, others: readonly Endpoint[]): stri
   if (!e.name.trim()) problems.push("Give the endpoint a name.");
   else if (others.some((o) => o.name === e.name.trim())) problems.push(`An endpoint named '${e.name.trim()}' already exists.`);
   if (!/^https?:\/\/[^\s/]+/i.test(e.base_url.trim())) problems.push("The base URL must start with http:// or https://.");
-  if (e.default_model && e.models.length > 0 && !e.models.includes(e.default_model)) problems.push("The default model must be one of the models.");
+  if (e.models.length === 0) problems.push("Add at least one model (or fetch them from the provider).");
+  else if (e.default_model && !e.models.includes(e.default_model)) problems.push("The default model must be one of the models.");
   return problems;
 }
 

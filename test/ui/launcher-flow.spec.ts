@@ -12,7 +12,7 @@ import { CODEX_BIN } from "../helpers/codex.js";
 import { FakeProvider } from "../helpers/fake-provider.js";
 import { initGtk, settle, testApplication } from "../helpers/gtk.js";
 import { run, waitFor } from "../helpers/process.js";
-import { makeTempDir, removeTree } from "../helpers/repo.js";
+import { makeTempDir, removeTree, REPO_ROOT } from "../helpers/repo.js";
 
 const KEY = "sk-test-ui-key-1234567890";
 
@@ -115,6 +115,8 @@ describe("launcher flow", () => {
     const dialog = manager.dialog!;
     dialog.nameEntry.set_text("Broken");
     dialog.urlEntry.set_text("api.example.com");
+    dialog.modelEntry.set_text("m");
+    dialog.addModelButton.clicked();
     expect(await dialog.saveNow()).toBeFalse();
     expect(dialog.errorLabel.get_text()).toContain("The base URL must start with http:// or https://.");
     expect(GLib.file_test(home.paths.endpointsFile, GLib.FileTest.EXISTS)).toBeFalse();
@@ -266,4 +268,67 @@ describe("launcher flow", () => {
     expect(text).toContain("AI Monitoring — self-healing watchdog with 3-tier response system");
     changelog.destroy();
   });
+});
+
+describe("launcher screenshots", () => {
+  it("saves screenshots of LauncherWin, the endpoint manager and the edit dialog", async () => {
+    const app = testApplication();
+    const home = makeTestHome("shots");
+    const provider = new FakeProvider();
+    const ctx = await makeTestContext(home);
+    const win = new LauncherWin(app, ctx);
+    const manager = new EndpointsWindow(win, ctx);
+    manager.connect("changed", () => win.refreshEndpoints());
+    try {
+      for (const [name, preset] of [["DeepSeek", "DeepSeek"], ["Local Ollama", "Ollama (local)"], ["Fake provider", "vLLM / OpenAI-Compatible (self-hosted)"]]) {
+        manager.buttons.add.clicked();
+        const d = manager.dialog!;
+        d.presetCombo.set_active_id(preset);
+        d.nameEntry.set_text(name);
+        if (name === "Fake provider") {
+          d.urlEntry.set_text(provider.url);
+          d.fetchButton.clicked();
+          await waitFor(() => d.fetchStatus.get_text().includes("models from the provider"), 10000, "models");
+        } else if (!d.models().length) {
+          d.modelEntry.set_text("qwen3-coder:30b");
+          d.addModelButton.clicked();
+        }
+        d.keyEntry.set_text(name === "DeepSeek" ? "sk-demo-not-a-real-key" : "");
+        expect(await d.saveNow()).toBeTrue();
+      }
+      manager.select("Fake provider");
+      manager.buttons.setDefault.clicked();
+      win.endpointCombo.set_active_id("Fake provider");
+      await win.startProxy();
+      await waitFor(() => win.proxyStatus.get_text().includes("healthy"), 8000, "healthy");
+      const dir = `${REPO_ROOT}/test-artifacts`;
+      GLib.mkdir_with_parents(dir, 0o755);
+      const shot = async (title: string, file: string) => {
+        const id = (await run(["xdotool", "search", "--onlyvisible", "--name", `^${title}$`])).stdout.trim().split("\n")[0];
+        expect(id).withContext(title).toBeTruthy();
+        const r = await run(["import", "-window", id, `${dir}/${file}`]);
+        expect(r.exitCode).withContext(r.stderr).toBe(0);
+      };
+      win.present();
+      await settle(300);
+      await shot("Codex Launcher", "launcher-window.png");
+      manager.present();
+      await settle(300);
+      await shot("Manage Endpoints", "endpoint-manager.png");
+      const dialog = (await manager.editSelected())!;
+      dialog.testButton.clicked();
+      await waitFor(() => /^(OK|Failed)/.test(dialog.testStatus.get_text()), 20000, "the test result").catch((e) => {
+        throw new Error(`${e.message}; title ${dialog.get_title()} models ${dialog.models()} default ${dialog.defaultModelCombo.get_active_id()}; status: ${dialog.testStatus.get_text()}; log: ${ctx.log.lines.slice(-5).join(" | ")}`);
+      });
+      await settle(300);
+      await shot("Edit Endpoint — Fake provider", "edit-dialog.png");
+      dialog.destroy();
+    } finally {
+      manager.destroy();
+      await ctx.supervisor.stop();
+      win.destroy();
+      provider.stop();
+      removeTree(home.home);
+    }
+  }, 60000);
 });

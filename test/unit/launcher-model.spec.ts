@@ -46,6 +46,7 @@ describe("endpoints.json model", () => {
     expect(validateEndpoint(endpoint({ name: "OpenAI" }), doc.endpoints)).toEqual(["An endpoint named 'OpenAI' already exists."]);
     expect(validateEndpoint(endpoint({ name: " ", base_url: "api.x" }), [])).toEqual(["Give the endpoint a name.", "The base URL must start with http:// or https://."]);
     expect(validateEndpoint(endpoint({ default_model: "zz" }), [])).toEqual(["The default model must be one of the models."]);
+    expect(validateEndpoint(endpoint({ models: [] }), [])).toEqual(["Add at least one model (or fetch them from the provider)."]);
   });
 
   it("adds, renames, duplicates, deletes and sets the default", () => {
