@@ -7,18 +7,29 @@ import System from "system";
 import { formatHelp, parseFlags, UsageError, type FlagSpecs } from "../lib/cli-args.js";
 import { APP_ID, APP_VERSION } from "../lib/version.js";
 import { CodexLauncherApplication } from "../ui/application.js";
+import { runHeadless } from "./headless.js";
 
 const PROGRAM = "codex-launcher";
 
 const APP_FLAGS = {
   version: { kind: "bool", help: "print the version and exit" },
   help: { kind: "bool", help: "show this help and exit" },
+  headless: { kind: "bool", help: "run the proxy and the AI Monitoring watchdog without a window" },
+  endpoint: { kind: "string", help: "with --headless: the endpoint to serve (default: the default endpoint)" },
+  model: { kind: "string", help: "with --headless: the model (default: the endpoint's default model)" },
+  "no-config": { kind: "bool", help: "with --headless: leave ~/.codex/config.toml alone" },
 } as const satisfies FlagSpecs;
 
 function main(argv: string[]): number {
   // GTK's own options (e.g. --display) are not ours to reject, so only our flags are parsed strictly
   // when present; everything else goes to Gtk.Application.
-  const ours = argv.filter((arg) => Object.keys(APP_FLAGS).some((name) => arg === `--${name}`));
+  const ours: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = Object.keys(APP_FLAGS).find((n) => argv[i] === `--${n}` || argv[i].startsWith(`--${n}=`));
+    if (!name) continue;
+    ours.push(argv[i]);
+    if (APP_FLAGS[name as keyof typeof APP_FLAGS].kind === "string" && !argv[i].includes("=") && i + 1 < argv.length) ours.push(argv[++i]);
+  }
   let flags;
   try {
     flags = parseFlags(APP_FLAGS, ours);
@@ -36,6 +47,15 @@ function main(argv: string[]): number {
   if (flags.version) {
     print(`${PROGRAM} ${APP_VERSION}`);
     return 0;
+  }
+  if (flags.headless) {
+    let code = 1;
+    const loop = new GLib.MainLoop(null, false);
+    runHeadless({ endpoint: flags.endpoint, model: flags.model, writeConfig: !flags["no-config"] })
+      .then((c) => (code = c), (e) => printerr(`${PROGRAM}: error: ${(e as Error).message}`))
+      .finally(() => loop.quit());
+    loop.run();
+    return code;
   }
   // WM_CLASS must match the desktop file's name so the shell groups the window under its launcher.
   GLib.set_prgname(APP_ID);

@@ -20,6 +20,9 @@ export interface ProxySpec {
   apiKey: string;
   models: string[];
   model: string;
+  /** Sent to the provider whatever model Codex asks for (after a provider switch). */
+  forceModel?: string;
+  idleTimeoutS?: number;
 }
 
 export interface ProxyHealth {
@@ -126,7 +129,8 @@ export class ProxySupervisor {
     // The key travels in the environment, never on the command line where `ps` shows it.
     launcher.setenv("CODEX_PROXY_API_KEY", spec.apiKey, true);
     const argv = [...this.proxyArgv, "--port", String(port), "--backend", spec.backend, "--target-url", spec.targetUrl,
-      "--models-file", modelsFile, "--log-dir", this.paths.cacheDir];
+      "--models-file", modelsFile, "--log-dir", this.paths.cacheDir,
+      ...(spec.forceModel ? ["--force-model", spec.forceModel] : []), ...(spec.idleTimeoutS ? ["--idle-timeout", String(spec.idleTimeoutS)] : [])];
     const child = launcher.spawnv(argv);
     this.#child = child;
     this.#stopRequested = false;
@@ -192,6 +196,13 @@ export class ProxySupervisor {
 
   get running(): boolean {
     return this.#child !== null;
+  }
+
+  /** Stops the running proxy and starts `spec` (default: the same one) on the same port. */
+  async restart(spec: ProxySpec | null = this.spec, graceMs = 3000, port = this.port || this.stickyPort()): Promise<number> {
+    if (!spec) throw new Error("there is no proxy to restart: it was never started");
+    await this.stop(graceMs);
+    return this.start(spec, port);
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`. Resolves once the process is gone. */

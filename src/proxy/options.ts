@@ -25,6 +25,7 @@ export const PROXY_FLAGS = {
   "models-file": { kind: "string", help: "JSON file listing the models served on /v1/models" },
   "log-dir": { kind: "string", help: "directory for proxy.log and provider-caps.json (default ~/.cache/codex-proxy)" },
   "idle-timeout": { kind: "int", min: 1, max: 86400, help: "seconds of upstream silence before a stream is failed (default 300)" },
+  "force-model": { kind: "string", help: "send this model to the provider whatever the client asks for" },
   "max-body-mb": { kind: "int", min: 1, max: 1024, help: "largest accepted request body in MB (default 32)" },
   version: { kind: "bool", help: "print the version and exit" },
   help: { kind: "bool", help: "show this help and exit" },
@@ -41,6 +42,7 @@ export interface ProxyOptions {
   logDir?: string;
   idleTimeoutS: number;
   maxBodyMb: number;
+  forceModel?: string;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -115,6 +117,7 @@ export function resolveProxyCommand(
     logDir: flags["log-dir"],
     idleTimeoutS: flags["idle-timeout"] ?? DEFAULT_IDLE_TIMEOUT_S,
     maxBodyMb: flags["max-body-mb"] ?? DEFAULT_MAX_BODY_MB,
+    forceModel: flags["force-model"],
   };
   if (options.targetUrl && !/^https?:\/\/[^\s/]+/i.test(options.targetUrl))
     throw new UsageError(`--target-url must be an http(s) URL, got '${options.targetUrl}'`);

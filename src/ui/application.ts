@@ -7,6 +7,8 @@ import { userPaths } from "../lib/system-paths.js";
 import { APP_ID, APP_NAME } from "../lib/version.js";
 import { createAppContext, type AppContext } from "../launcher/app-context.js";
 import { cleanupStaleProcesses } from "../launcher/cleanup.js";
+import { MonitoringController } from "../launcher/monitoring-controller.js";
+import { MonitorWindow } from "./monitor-window.js";
 import { ChangelogWindow } from "./changelog-window.js";
 import { EndpointsWindow } from "./endpoints-window.js";
 import { LauncherWin } from "./launcher-window.js";
@@ -17,6 +19,7 @@ export class CodexLauncherApplication extends Gtk.Application {
   }
 
   #ctx: AppContext | null = null;
+  #monitoring: MonitoringController | null = null;
   #starting = false;
   #windows = new Map<string, Gtk.Window>();
 
@@ -54,8 +57,10 @@ export class CodexLauncherApplication extends Gtk.Application {
       return;
     }
     const ctx = this.#ctx;
+    const monitoring = (this.#monitoring ??= new MonitoringController(ctx, async () => true, (title, body) => this.#notify(title, body)));
     const win: LauncherWin = new LauncherWin(this, ctx, {
       changelog: () => this.#single("changelog", () => new ChangelogWindow(win)),
+      monitor: () => this.#single("monitor", () => new MonitorWindow(win, ctx, monitoring)),
       endpoints: () => this.#single("endpoints", () => {
         const w = new EndpointsWindow(win, ctx);
         w.connect("changed", () => win.refreshEndpoints());
@@ -63,6 +68,9 @@ export class CodexLauncherApplication extends Gtk.Application {
       }),
     });
     win.present();
+    monitoring.announce = (text, undoable) => win.announce(text, undoable);
+    win.onCodexLaunched = (session) => monitoring.watchdog?.trackCodexSession(session);
+    await monitoring.load().catch((e) => ctx.log.write(`AI Monitoring could not start: ${(e as Error).message}`));
     const migrated = await ctx.endpoints.migratePlaintextKeys().catch((e) => {
       ctx.log.write(`could not move API keys into the ${ctx.secrets.kind}: ${(e as Error).message}`);
       return 0;
@@ -70,6 +78,19 @@ export class CodexLauncherApplication extends Gtk.Application {
     if (migrated) win.refreshEndpoints();
     ctx.log.write(`API keys are kept in ${ctx.secrets.kind === "keyring" ? "the desktop keyring" : `${paths.codexHome}/codex-launcher-keys.json (0600; no keyring answered)`}`);
     for (const line of await cleanupStaleProcesses(paths)) ctx.log.write(`cleanup: ${line}`);
+  }
+
+  override vfunc_shutdown(): void {
+    this.#monitoring?.shutdown();
+    super.vfunc_shutdown();
+  }
+
+  /** Alerts reach the user as desktop notifications. */
+  #notify(title: string, body: string): void {
+    const n = Gio.Notification.new(title);
+    n.set_body(body);
+    n.set_priority(Gio.NotificationPriority.HIGH);
+    this.send_notification(`monitor-${GLib.uuid_string_random().slice(0, 8)}`, n);
   }
 
   /** One window of each kind; a second click brings it forward. */

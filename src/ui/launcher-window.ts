@@ -50,6 +50,9 @@ export class LauncherWin extends Gtk.ApplicationWindow {
   declare readonly launchCliButton: Gtk.Button;
   declare readonly launchDesktopButton: Gtk.Button;
   declare readonly banner: Gtk.Label;
+  declare readonly noticeBar: Gtk.InfoBar;
+  declare readonly noticeLabel: Gtk.Label;
+  declare readonly noticeCancel: Gtk.Button;
   declare private logBuffer: Gtk.TextBuffer;
   declare private logView: Gtk.TextView;
   /** Async work (probes, process events) may finish after the window is gone. */
@@ -61,6 +64,8 @@ export class LauncherWin extends Gtk.ApplicationWindow {
   #codexPath: string | null = null;
   /** True once the Codex CLI was looked for. */
   codexProbed = false;
+  /** Lets the watchdog follow the Codex process it should watch. */
+  onCodexLaunched: ((sessionId: string) => void) | null = null;
 
   constructor(application: Gtk.Application, private readonly ctx: AppContext, openers: WindowOpeners = {}) {
     super({ application, title: APP_NAME, default_width: 960, default_height: 640 });
@@ -119,6 +124,15 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     const box = new Gtk.Box({ orientation: Gtk.Orientation.VERTICAL, spacing: 10, margin: 14 });
     const banner = new Gtk.Label({ xalign: 0, wrap: true, use_markup: true, no_show_all: true });
     box.add(banner);
+    // AI Monitor notices: every automatic action shows here with a 3-second Cancel.
+    const noticeBar = new Gtk.InfoBar({ message_type: Gtk.MessageType.WARNING, no_show_all: true });
+    const noticeLabel = new Gtk.Label({ xalign: 0, wrap: true, hexpand: true });
+    const noticeCancel = new Gtk.Button({ label: "Cancel" });
+    (noticeBar.get_content_area() as Gtk.Box).add(noticeLabel);
+    (noticeBar.get_action_area() as Gtk.Box).add(noticeCancel);
+    noticeLabel.show();
+    noticeCancel.show();
+    box.add(noticeBar);
 
     const grid = new Gtk.Grid({ row_spacing: 8, column_spacing: 10 });
     const endpointCombo = new Gtk.ComboBoxText({ hexpand: true });
@@ -157,7 +171,8 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     scroller.add(this.logView);
     box.add(scroller);
 
-    Object.assign(self, { endpointCombo, modelCombo, proxyButton, proxyStatus, keepRunning, folderButton, launchCliButton, launchDesktopButton, banner });
+    Object.assign(self, { endpointCombo, modelCombo, proxyButton, proxyStatus, keepRunning, folderButton, launchCliButton, launchDesktopButton, banner,
+      noticeBar, noticeLabel, noticeCancel });
     endpointCombo.connect("changed", () => this.#fillModels());
     proxyButton.connect("clicked", () => void (this.ctx.supervisor.running ? this.stopProxy() : this.startProxy()));
     launchCliButton.connect("clicked", () => void this.launch("cli"));
@@ -261,6 +276,41 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     }
   }
 
+  /**
+   * Announces an automatic action with a 3-second Cancel. Resolves true when it may go ahead (or stay
+   * done, for an undoable action), false when the user cancelled.
+   */
+  announce(text: string, undoable: boolean, seconds = 3): Promise<boolean> {
+    if (this.#destroyed) return Promise.resolve(true);
+    this.log(`[AI Monitor] ${text}`);
+    return new Promise((resolve) => {
+      let left = seconds;
+      const render = () => this.noticeLabel.set_text(undoable ? `AI Monitor: ${text} Done — Cancel within ${left} s to undo.`
+        : `AI Monitor: ${text} Running in ${left} s — Cancel to stop it.`);
+      render();
+      this.noticeBar.show();
+      let timer = 0;
+      const finish = (go: boolean) => {
+        if (timer) GLib.source_remove(timer);
+        timer = 0;
+        this.noticeCancel.disconnect(handler);
+        if (!this.#destroyed) this.noticeBar.hide();
+        resolve(go);
+      };
+      const handler = this.noticeCancel.connect("clicked", () => finish(false));
+      timer = GLib.timeout_add(GLib.PRIORITY_DEFAULT, 1000, () => {
+        left--;
+        if (left <= 0) {
+          timer = 0;
+          finish(true);
+          return GLib.SOURCE_REMOVE;
+        }
+        render();
+        return GLib.SOURCE_CONTINUE;
+      });
+    });
+  }
+
   /** Starts (or restarts, when the selection changed) the proxy for the selected endpoint and model. */
   async startProxy(): Promise<number | null> {
     return this.#withBusy(() => this.#ensureProxy());
@@ -315,11 +365,12 @@ export class LauncherWin extends Gtk.ApplicationWindow {
       if (kind === "cli") {
         if (!this.#codexPath) throw new Error("the Codex CLI was not found on PATH");
         const launched = launchCodexCli(this.#codexPath, workdir, this.ctx.paths.codexHome);
+        this.onCodexLaunched?.(launched.sessionId);
         this.log(`Codex CLI opened in ${launched.argv[0]} (folder ${workdir})`);
       } else {
         const desktop = findCodexDesktop();
         if (!desktop) throw new Error("Codex Desktop is not installed");
-        launchCodexDesktop(desktop, this.ctx.paths.codexHome);
+        this.onCodexLaunched?.(launchCodexDesktop(desktop, this.ctx.paths.codexHome).sessionId);
         this.log(`Codex Desktop started (${desktop})`);
       }
       return true;

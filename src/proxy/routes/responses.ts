@@ -33,6 +33,8 @@ export interface ResponsesRouteDeps {
   /** Called around each request so /health can report live streams. */
   onStreamCount: (delta: number) => void;
   gc: GcScheduler;
+  /** Replaces the requested model (set after the watchdog switched provider). */
+  forceModel?: string;
 }
 
 const MAX_ERROR_BODY = 1024 * 1024;
@@ -78,6 +80,7 @@ export class ResponsesRoute {
       return reply(400, `request body is not valid JSON: ${(e as Error).message}`, "invalid_json");
     }
     if (typeof request !== "object" || request === null || Array.isArray(request)) return reply(400, "request body must be a JSON object", "invalid_request");
+    if (deps.forceModel) request.model = deps.forceModel;
 
     let input: InputItem[] = typeof request.input === "string" ? [{ type: "message", role: "user", content: request.input }]
       : Array.isArray(request.input) ? request.input : [];

@@ -1,0 +1,267 @@
+// The AI Monitor window (the original's layout): settings, stats, the incidents as they happen, the log.
+import GObject from "gi://GObject";
+import Gio from "gi://Gio";
+import GLib from "gi://GLib";
+import Gtk from "gi://Gtk?version=3.0";
+import { writeFileAtomic } from "../lib/files.js";
+import type { AppContext } from "../launcher/app-context.js";
+import type { MonitoringController } from "../launcher/monitoring-controller.js";
+import { DEFAULT_MONITORING, type MonitoringConfig } from "../watchdog/config.js";
+import { AI_MODEL_PRESETS } from "../watchdog/diagnosis.js";
+import { costThisMonth, emptyStore, successRate, type IncidentStoreData } from "../watchdog/incidents.js";
+import type { MonitorEvent } from "../watchdog/watchdog.js";
+
+const TIER_ICON: Record<number, string> = { 0: "·", 1: "⚙", 2: "📚", 3: "🤖" };
+
+/** The incident lines of the original window, newest first, with a 10-cell success bar. */
+export function incidentLines(store: IncidentStoreData): string[] {
+  const rows = Object.entries(store.incidents).sort((a, b) => b[1].last_seen.localeCompare(a[1].last_seen));
+  return rows.map(([pattern, i]) => {
+    const rate = successRate(i);
+    const cells = Math.min(10, Math.round(rate * 10));
+    return `[${i.last_seen.slice(0, 16)}] ${pattern} (${i.fault_ids.join(", ")})\n   fix=${i.fix} success_rate=${Math.round(rate * 100)}% [${"+".repeat(cells)}${"-".repeat(10 - cells)}] seen=${i.occurrences}x`;
+  });
+}
+
+export class MonitorWindow extends Gtk.Window {
+  static {
+    GObject.registerClass({ GTypeName: "CodexLauncherMonitorWindow" }, this);
+  }
+
+  declare readonly enabledSwitch: Gtk.Switch;
+  declare readonly presetCombo: Gtk.ComboBoxText;
+  declare readonly urlEntry: Gtk.Entry;
+  declare readonly modelEntry: Gtk.Entry;
+  declare readonly keyEntry: Gtk.Entry;
+  declare readonly showKey: Gtk.CheckButton;
+  declare readonly intervalSpin: Gtk.SpinButton;
+  declare readonly autoRestart: Gtk.CheckButton;
+  declare readonly autoSwitch: Gtk.CheckButton;
+  declare readonly saveButton: Gtk.Button;
+  declare readonly statsLabel: Gtk.Label;
+  declare readonly statusLabel: Gtk.Label;
+  declare readonly incidentsBuffer: Gtk.TextBuffer;
+  declare readonly viewLogButton: Gtk.Button;
+  declare readonly clearButton: Gtk.Button;
+  declare readonly exportButton: Gtk.Button;
+  confirm: Gtk.MessageDialog | null = null;
+  #unsubscribe: (() => void)[] = [];
+  #loading = false;
+
+  constructor(parent: Gtk.Window | null, private readonly ctx: AppContext, private readonly monitoring: MonitoringController) {
+    super({ title: "AI Monitoring", default_width: 620, default_height: 640, ...(parent ? { transient_for: parent } : {}) });
+    this.#build();
+    this.#load();
+    this.refresh();
+    const watchdogEvents = () => this.monitoring.watchdog?.onEvent((e) => this.#onEvent(e));
+    let unwatch = watchdogEvents();
+    this.#unsubscribe.push(this.monitoring.onChange(() => {
+      unwatch?.();
+      unwatch = watchdogEvents();
+      this.#load();
+      this.refresh();
+    }), () => unwatch?.());
+    this.connect("destroy", () => this.#unsubscribe.forEach((u) => u()));
+    this.show_all();
+  }
+
+  #build(): void {
+    const self = this as unknown as Record<string, unknown>;
+    const box = new Gtk.Box({ orientation: Gtk.Orientation.VERTICAL, spacing: 10, margin: 14 });
+    const header = new Gtk.Box({ spacing: 8 });
+    header.add(new Gtk.Label({ label: "<b>AI Monitoring</b>", use_markup: true, xalign: 0, hexpand: true }));
+    header.add(new Gtk.Label({ label: "Enabled" }));
+    const enabledSwitch = new Gtk.Switch();
+    header.add(enabledSwitch);
+    box.add(header);
+    const statusLabel = new Gtk.Label({ xalign: 0, wrap: true });
+    box.add(statusLabel);
+
+    const frame = new Gtk.Frame({ label: "Diagnostic Agent" });
+    const grid = new Gtk.Grid({ row_spacing: 6, column_spacing: 10, margin: 10 });
+    const presetCombo = new Gtk.ComboBoxText();
+    presetCombo.append("", "Choose a recommended model…");
+    for (const p of AI_MODEL_PRESETS) presetCombo.append(p.label, p.label);
+    const urlEntry = new Gtk.Entry({ placeholder_text: "https://api.openai.com/v1/chat/completions", hexpand: true });
+    const modelEntry = new Gtk.Entry({ placeholder_text: "gpt-4o-mini or Qwen/Qwen3-32B" });
+    const keyEntry = new Gtk.Entry({ visibility: false, input_purpose: Gtk.InputPurpose.PASSWORD, hexpand: true });
+    const showKey = new Gtk.CheckButton({ label: "Show" });
+    showKey.connect("toggled", () => keyEntry.set_visibility(showKey.get_active()));
+    const keyBox = new Gtk.Box({ spacing: 6 });
+    keyBox.add(keyEntry);
+    keyBox.add(showKey);
+    const intervalSpin = Gtk.SpinButton.new_with_range(2, 30, 1);
+    const autoRestart = new Gtk.CheckButton({ label: "Auto-restart proxy on crash" });
+    const autoSwitch = new Gtk.CheckButton({ label: "Auto-switch provider on repeated failure" });
+    const rows: [string, Gtk.Widget][] = [["Preset", presetCombo], ["Provider URL", urlEntry], ["Model", modelEntry], ["API Key", keyBox], ["Health check (s)", intervalSpin]];
+    rows.forEach(([label, w], i) => {
+      grid.attach(new Gtk.Label({ label, xalign: 1 }), 0, i, 1, 1);
+      grid.attach(w, 1, i, 1, 1);
+    });
+    grid.attach(autoRestart, 1, rows.length, 1, 1);
+    grid.attach(autoSwitch, 1, rows.length + 1, 1, 1);
+    const saveButton = new Gtk.Button({ label: "Save Configuration" });
+    saveButton.get_style_context().add_class("suggested-action");
+    grid.attach(saveButton, 1, rows.length + 2, 1, 1);
+    frame.add(grid);
+    box.add(frame);
+
+    const statsLabel = new Gtk.Label({ xalign: 0, selectable: true });
+    box.add(statsLabel);
+    const incidents = new Gtk.Frame({ label: "Recent Incidents" });
+    const incidentsBuffer = new Gtk.TextBuffer();
+    const view = new Gtk.TextView({ buffer: incidentsBuffer, editable: false, monospace: true, wrap_mode: Gtk.WrapMode.WORD_CHAR });
+    const scroller = new Gtk.ScrolledWindow({ vexpand: true, min_content_height: 200 });
+    scroller.add(view);
+    incidents.add(scroller);
+    box.add(incidents);
+
+    const buttons = new Gtk.Box({ spacing: 6 });
+    const viewLogButton = new Gtk.Button({ label: "View Monitoring Log" });
+    const clearButton = new Gtk.Button({ label: "Clear Incident Store" });
+    const exportButton = new Gtk.Button({ label: "Export Incident Report" });
+    const closeButton = new Gtk.Button({ label: "Close" });
+    for (const b of [viewLogButton, clearButton, exportButton]) buttons.add(b);
+    buttons.pack_end(closeButton, false, false, 0);
+    box.add(buttons);
+    this.add(box);
+    Object.assign(self, { enabledSwitch, presetCombo, urlEntry, modelEntry, keyEntry, showKey, intervalSpin, autoRestart, autoSwitch,
+      saveButton, statsLabel, statusLabel, incidentsBuffer, viewLogButton, clearButton, exportButton });
+
+    presetCombo.connect("changed", () => {
+      const preset = AI_MODEL_PRESETS.find((p) => p.label === presetCombo.get_active_id());
+      if (preset) {
+        urlEntry.set_text(preset.url);
+        modelEntry.set_text(preset.model);
+      }
+    });
+    enabledSwitch.connect("notify::active", () => {
+      if (!this.#loading) void this.save();
+    });
+    saveButton.connect("clicked", () => void this.save());
+    viewLogButton.connect("clicked", () => this.#openLog());
+    clearButton.connect("clicked", () => this.#askClear());
+    exportButton.connect("clicked", () => this.#chooseExport());
+    closeButton.connect("clicked", () => this.destroy());
+  }
+
+  #load(): void {
+    const c = this.monitoring.config ?? DEFAULT_MONITORING;
+    this.#loading = true;
+    this.enabledSwitch.set_active(c.enabled);
+    this.urlEntry.set_text(c.provider_url);
+    this.modelEntry.set_text(c.model);
+    this.keyEntry.set_text(this.monitoring.apiKey);
+    this.intervalSpin.set_value(c.health_check_interval_s);
+    this.autoRestart.set_active(c.auto_restart_proxy);
+    this.autoSwitch.set_active(c.auto_switch_provider);
+    this.#loading = false;
+  }
+
+  /** The settings as the widgets show them. */
+  settings(): MonitoringConfig {
+    return { ...(this.monitoring.config ?? DEFAULT_MONITORING), enabled: this.enabledSwitch.get_active(), provider_url: this.urlEntry.get_text().trim(),
+      model: this.modelEntry.get_text().trim(), health_check_interval_s: this.intervalSpin.get_value_as_int(),
+      auto_restart_proxy: this.autoRestart.get_active(), auto_switch_provider: this.autoSwitch.get_active() };
+  }
+
+  async save(): Promise<void> {
+    try {
+      await this.monitoring.save(this.settings(), this.keyEntry.get_text().trim());
+      this.statusLabel.set_text(`Configuration saved. Watchdog ${this.monitoring.watchdog?.running ? "running" : "off"}.`);
+    } catch (e) {
+      this.statusLabel.set_text(`Could not save: ${(e as Error).message}`);
+    }
+  }
+
+  #store(): IncidentStoreData {
+    return this.monitoring.watchdog?.incidents.data ?? emptyStore();
+  }
+
+  refresh(): void {
+    const store = this.#store();
+    const month = new Date().toISOString().slice(0, 7);
+    this.statsLabel.set_text(`AI diagnostic calls: ${store.stats.ai_calls} · Tokens used: ${store.stats.tokens_used} · ` +
+      `Cost this month: $${costThisMonth(store, month).toFixed(4)} · Known patterns: ${Object.keys(store.incidents).length}`);
+    const live = (this.monitoring.watchdog?.events ?? []).slice(-15).reverse()
+      .map((e) => `${TIER_ICON[e.tier] ?? "·"} ${e.at.slice(11, 19)} ${e.faultId} ${e.category} → ${e.outcome}${e.tier ? ` (Tier ${e.tier})` : ""}`);
+    const lines = incidentLines(store);
+    const text = [
+      ...(live.length ? ["Live events:", ...live, ""] : []),
+      ...(lines.length ? lines : ["No incidents recorded yet.", "", this.monitoring.config?.enabled ? "The watchdog is running; incidents appear here as they happen." : "Enable AI Monitoring and use Codex to populate the store."]),
+    ].join("\n");
+    this.incidentsBuffer.set_text(text, -1);
+  }
+
+  incidentsText(): string {
+    return this.incidentsBuffer.get_text(this.incidentsBuffer.get_start_iter(), this.incidentsBuffer.get_end_iter(), false);
+  }
+
+  #onEvent(_e: MonitorEvent): void {
+    this.refresh();
+  }
+
+  #openLog(): void {
+    const uri = Gio.File.new_for_path(this.ctx.paths.monitoringLog).get_uri();
+    try {
+      Gio.AppInfo.launch_default_for_uri(uri, null);
+    } catch (e) {
+      this.statusLabel.set_text(`Could not open ${this.ctx.paths.monitoringLog}: ${(e as Error).message}`);
+    }
+  }
+
+  #askClear(): void {
+    const confirm = new Gtk.MessageDialog({ transient_for: this, modal: true, message_type: Gtk.MessageType.QUESTION, buttons: Gtk.ButtonsType.NONE,
+      text: "Clear the incident store?", secondary_text: "Every learned pattern and its success rate is forgotten. A copy is kept next to the store." });
+    confirm.add_button("Cancel", Gtk.ResponseType.CANCEL);
+    confirm.add_button("Clear", Gtk.ResponseType.ACCEPT);
+    this.confirm = confirm;
+    confirm.connect("response", (_d, response: number) => {
+      confirm.destroy();
+      this.confirm = null;
+      if (response === Gtk.ResponseType.ACCEPT) this.clearStore();
+    });
+    confirm.show_all();
+  }
+
+  clearStore(): void {
+    const watchdog = this.monitoring.watchdog;
+    const path = this.ctx.paths.incidentStore;
+    if (GLib.file_test(path, GLib.FileTest.EXISTS))
+      Gio.File.new_for_path(path).copy(Gio.File.new_for_path(`${path}.cleared-${GLib.DateTime.new_now_local().format("%Y%m%d-%H%M%S")}`), Gio.FileCopyFlags.OVERWRITE, null, null);
+    if (watchdog) watchdog.incidents.save({ ...emptyStore(), stats: watchdog.incidents.data.stats });
+    else writeFileAtomic(path, `${JSON.stringify(emptyStore(), null, 2)}\n`, 0o600);
+    this.statusLabel.set_text("Incident store cleared (a copy was kept).");
+    this.refresh();
+  }
+
+  /** A readable report: settings (no key), stats, incidents and the recent monitoring log. */
+  exportReport(path: string): void {
+    const store = this.#store();
+    const c = this.monitoring.config ?? DEFAULT_MONITORING;
+    const log = (() => {
+      try {
+        return new TextDecoder().decode(GLib.file_get_contents(this.ctx.paths.monitoringLog)[1]).split("\n").slice(-200).join("\n");
+      } catch {
+        return "(no monitoring log yet)";
+      }
+    })();
+    const text = [`# Codex Launcher — AI Monitoring incident report`, `Generated ${new Date().toISOString()}`, "",
+      "## Settings", `enabled=${c.enabled} model=${c.model || "(none)"} provider_url=${c.provider_url || "(none)"} interval=${c.health_check_interval_s}s auto_restart=${c.auto_restart_proxy} auto_switch=${c.auto_switch_provider}`, "",
+      "## Stats", `AI calls ${store.stats.ai_calls}, tokens ${store.stats.tokens_used}, cost $${store.stats.cost_usd.toFixed(4)}`, "",
+      "## Incidents", ...incidentLines(store), "", "## Recent monitoring log", "```", log, "```", ""].join("\n");
+    writeFileAtomic(path, text, 0o600);
+    this.statusLabel.set_text(`Report written to ${path}`);
+  }
+
+  #chooseExport(): void {
+    const chooser = new Gtk.FileChooserNative({ title: "Export Incident Report", transient_for: this, action: Gtk.FileChooserAction.SAVE, do_overwrite_confirmation: true });
+    chooser.set_current_name(`codex-launcher-incidents-${new Date().toISOString().slice(0, 10)}.md`);
+    chooser.connect("response", (_c, response: number) => {
+      const file = chooser.get_filename();
+      if (response === Gtk.ResponseType.ACCEPT && file) this.exportReport(file);
+      chooser.destroy();
+    });
+    chooser.show();
+  }
+}

@@ -1,0 +1,79 @@
+// /proc lookups for the watchdog: who holds a port, Codex processes launched by us, memory.
+import Gio from "gi://Gio";
+import GLib from "gi://GLib";
+import { readTextFile } from "../lib/files.js";
+import { kbToMb, parseVmRssKb } from "../lib/proc-status.js";
+import { listeningInodes, socketInode } from "../lib/proc-net.js";
+
+function pids(): number[] {
+  const out: number[] = [];
+  const listing = Gio.File.new_for_path("/proc").enumerate_children("standard::name", Gio.FileQueryInfoFlags.NONE, null);
+  for (let info = listing.next_file(null); info; info = listing.next_file(null)) {
+    const name = info.get_name();
+    if (/^\d+$/.test(name)) out.push(Number(name));
+  }
+  listing.close(null);
+  return out;
+}
+
+function safeRead(path: string): string | null {
+  try {
+    return readTextFile(path);
+  } catch {
+    return null;
+  }
+}
+
+export function rssMb(pid: number): number | null {
+  const status = safeRead(`/proc/${pid}/status`);
+  const kb = status ? parseVmRssKb(status) : null;
+  return kb === null ? null : kbToMb(kb);
+}
+
+export function cmdline(pid: number): string {
+  return (safeRead(`/proc/${pid}/cmdline`) ?? "").split("\0").filter(Boolean).join(" ");
+}
+
+/** The pid listening on 127.0.0.1/any :port, when it can be seen (our own user's processes). */
+export function portHolder(port: number): number | null {
+  const inodes = new Set([...listeningInodes(safeRead("/proc/net/tcp") ?? "", port), ...listeningInodes(safeRead("/proc/net/tcp6") ?? "", port)]);
+  if (inodes.size === 0) return null;
+  for (const pid of pids()) {
+    let fds: Gio.FileEnumerator;
+    try {
+      fds = Gio.File.new_for_path(`/proc/${pid}/fd`).enumerate_children("standard::name,standard::symlink-target", Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
+    } catch {
+      continue; // not ours to look at
+    }
+    try {
+      for (let info = fds.next_file(null); info; info = fds.next_file(null)) {
+        const inode = socketInode(info.get_symlink_target() ?? "");
+        if (inode !== null && inodes.has(inode)) return pid;
+      }
+    } finally {
+      fds.close(null);
+    }
+  }
+  return null;
+}
+
+/** Processes whose environment carries CODEX_LAUNCHER_SESSION=<id> (the Codex we launched). */
+export function codexSessionPids(sessionId: string): number[] {
+  const needle = `CODEX_LAUNCHER_SESSION=${sessionId}`;
+  const out: number[] = [];
+  for (const pid of pids()) {
+    const environ = safeRead(`/proc/${pid}/environ`);
+    if (!environ || !environ.split("\0").includes(needle)) continue;
+    // The terminal's shell carries the variable too; the Codex process is the one running codex.
+    if (/(^|\/)codex(\s|$)|codex\.js|bin\/codex/.test(cmdline(pid))) out.push(pid);
+  }
+  return out;
+}
+
+export function signalPid(pid: number, signal: "TERM" | "KILL"): void {
+  GLib.spawn_command_line_sync(`kill -${signal} ${pid}`);
+}
+
+export function pidAlive(pid: number): boolean {
+  return GLib.file_test(`/proc/${pid}`, GLib.FileTest.EXISTS);
+}

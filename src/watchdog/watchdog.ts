@@ -1,0 +1,501 @@
+// AI Monitoring, the GLib side: watches the proxy child, probes /health, follows the logs, and carries
+// out what the brain decides (announced, verified, recorded). Every decision goes to monitoring.log.
+import Gio from "gi://Gio";
+import GLib from "gi://GLib";
+import { readTextFile } from "../lib/files.js";
+import { LogFile } from "../lib/log-file.js";
+import type { AppPaths } from "../lib/paths.js";
+import { parseCodexConfig } from "../lib/codex-config.js";
+import { SUPPORTED_BACKENDS } from "../lib/presets.js";
+import { cleanupStaleProcesses } from "../launcher/cleanup.js";
+import { writeCodexConfig, findCodex } from "../launcher/codex-session.js";
+import type { EndpointsStore } from "../launcher/endpoints-store.js";
+import { PROXY_MARKER, type ProxySupervisor } from "../launcher/proxy-supervisor.js";
+import { MonitorBrain, type Decision } from "./brain.js";
+import type { MonitoringConfig } from "./config.js";
+import { askDiagnosticAgent } from "./diagnose-agent.js";
+import { DESTRUCTIVE_ACTIONS, type IncidentReport } from "./diagnosis.js";
+import { IncidentFile } from "./incident-file.js";
+import { noteOccurrence, recordAiUsage, recordOutcome } from "./incidents.js";
+import { codexSessionPids, cmdline, pidAlive, portHolder, rssMb, signalPid } from "./processes.js";
+import type { ActionId } from "./rules.js";
+import { classifyLine, probeSignal, type Signal } from "./signals.js";
+import { LogTailer } from "./tail.js";
+
+export interface MonitorEvent {
+  at: string;
+  tier: 0 | 1 | 2 | 3;
+  faultId: string;
+  category: string;
+  pattern: string;
+  /** What happened: the action taken, "alert", "suppressed", "verified", "failed", ... */
+  outcome: string;
+  text: string;
+}
+
+/** Asks the user (GUI: a 3-second notice with Cancel) before an automatic action; true = go ahead. */
+export type Announcer = (text: string, undoable: boolean) => Promise<boolean>;
+export type Notifier = (title: string, body: string) => void;
+
+export interface WatchdogDeps {
+  paths: AppPaths;
+  supervisor: ProxySupervisor;
+  endpoints: EndpointsStore;
+  config: MonitoringConfig;
+  aiApiKey: string;
+  announce: Announcer;
+  notify: Notifier;
+  /** Extra lines for the launcher's own log pane. */
+  log?: (line: string) => void;
+  /** Literal secrets that must never leave in an AI prompt (provider keys). */
+  secrets?: () => Promise<string[]>;
+}
+
+/** Restarts that bring back what the user already had may run at once; Cancel then undoes them. */
+const RESTORATIVE: ReadonlySet<ActionId> = new Set(["restart_proxy"]);
+
+export class Watchdog {
+  readonly brain: MonitorBrain;
+  readonly incidents: IncidentFile;
+  readonly log: LogFile;
+  readonly events: MonitorEvent[] = [];
+  #listeners = new Set<(e: MonitorEvent) => void>();
+  #tailers: LogTailer[] = [];
+  #timer = 0;
+  #unsubscribe: (() => void)[] = [];
+  #probing = false;
+  #hangs = 0;
+  #restarting = false;
+  #running = false;
+  #recent: string[] = [];
+  #codexSessions = new Map<string, number[]>();
+  #lastSignalAt = new Map<string, number>();
+
+  constructor(private readonly deps: WatchdogDeps) {
+    this.log = new LogFile(deps.paths.monitoringLog, "monitor", 5 * 1024 * 1024);
+    this.brain = new MonitorBrain(deps.config);
+    this.incidents = new IncidentFile(deps.paths.incidentStore, (m) => this.#alert("Incident store reset", m, null));
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  onEvent(listener: (e: MonitorEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Applies new settings (the AI Monitor window's Save) without a restart of the watchdog. */
+  configure(config: MonitoringConfig, aiApiKey: string): void {
+    this.deps.config = config;
+    this.deps.aiApiKey = aiApiKey;
+    this.brain.config = config;
+    if (this.#running) this.#schedule();
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.incidents.load();
+    this.#write(`watchdog started (interval ${this.deps.config.health_check_interval_s} s, probe timeout ${this.deps.config.health_timeout_s} s)`);
+    for (const [path, source] of [[this.deps.paths.proxyLog, "proxy.log"], [this.deps.paths.ccDebugLog, "cc-debug.log"]] as const) {
+      const tailer = new LogTailer(path, (line) => this.#onLogLine(line, source));
+      tailer.start();
+      this.#tailers.push(tailer);
+    }
+    const s = this.deps.supervisor;
+    this.#unsubscribe.push(s.onExit((exit) => {
+      if (exit.requested) return;
+      this.signal(probeSignal("childExited", `the proxy (pid ${s.pid}) exited: ${exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal}`}`, Date.now()));
+    }));
+    this.#unsubscribe.push(s.onChange(() => {
+      // A stop the watchdog did not ask for is the user's: leave the proxy alone until they start it.
+      if (s.state === "stopped" && !this.#restarting && !this.brain.manualStop) {
+        this.brain.manualStop = true;
+        this.#write("the proxy was stopped by the user: no restarts or alerts about it until it is started again");
+      } else if (s.state === "running" && this.brain.manualStop) {
+        this.brain.manualStop = false;
+        this.#write("the proxy is running again: monitoring it");
+      }
+    }));
+    this.#schedule();
+  }
+
+  stop(): void {
+    if (!this.#running) return;
+    this.#running = false;
+    for (const t of this.#tailers) t.stop();
+    this.#tailers = [];
+    for (const u of this.#unsubscribe) u();
+    this.#unsubscribe = [];
+    if (this.#timer) GLib.source_remove(this.#timer);
+    this.#timer = 0;
+    this.#write("watchdog stopped");
+  }
+
+  /** Registers a Codex session launched by us, so its exit and memory are watched (D1/D2). */
+  trackCodexSession(sessionId: string): void {
+    this.#codexSessions.set(sessionId, []);
+  }
+
+  #schedule(): void {
+    if (this.#timer) GLib.source_remove(this.#timer);
+    this.#timer = GLib.timeout_add(GLib.PRIORITY_DEFAULT, this.deps.config.health_check_interval_s * 1000, () => {
+      void this.probe();
+      return GLib.SOURCE_CONTINUE;
+    });
+  }
+
+  #write(line: string): void {
+    this.log.write(line);
+    this.deps.log?.(`[AI Monitor] ${line}`);
+  }
+
+  #emit(event: Omit<MonitorEvent, "at">): void {
+    const e = { at: new Date().toISOString(), ...event };
+    this.events.push(e);
+    if (this.events.length > 500) this.events.shift();
+    for (const l of this.#listeners) l(e);
+  }
+
+  #onLogLine(line: string, source: "proxy.log" | "cc-debug.log"): void {
+    const signal = classifyLine(line, source, Date.now());
+    if (!signal) return;
+    this.#recent.push(line.slice(0, 300));
+    if (this.#recent.length > 30) this.#recent.shift();
+    this.signal(signal);
+  }
+
+  /** One health/memory/state probe (the timer calls it; tests may too). */
+  async probe(): Promise<void> {
+    const s = this.deps.supervisor;
+    if (this.#probing || s.state !== "running") return;
+    this.#probing = true;
+    try {
+      const timeoutMs = this.deps.config.health_timeout_s * 1000;
+      const started = Date.now();
+      const health = await s.health(timeoutMs);
+      if (s.state !== "running") return;
+      if (!health) {
+        const hung = Date.now() - started >= timeoutMs - 50;
+        if (hung) {
+          this.#hangs++;
+          // Two probes in a row without an answer: detected within two intervals plus the timeout.
+          if (this.#hangs >= 2) this.signal(probeSignal("healthHung", `/health gave no answer within ${this.deps.config.health_timeout_s} s, twice`, Date.now()));
+          else this.#write(`/health gave no answer within ${this.deps.config.health_timeout_s} s (once; checking again)`);
+        } else {
+          this.signal(probeSignal("healthFailed", `/health refused on port ${s.port}`, Date.now()));
+        }
+        return;
+      }
+      this.#hangs = 0;
+      const rss = rssMb(s.pid) ?? health.memory_mb ?? 0;
+      if (rss > this.deps.config.max_memory_mb)
+        this.signal(probeSignal("proxyMemory", `proxy RSS ${rss} MB is over the ${this.deps.config.max_memory_mb} MB cap`, Date.now()));
+      this.#probeCodex();
+      this.#probeConfigPort();
+    } finally {
+      this.#probing = false;
+    }
+  }
+
+  #probeCodex(): void {
+    for (const [session, known] of this.#codexSessions) {
+      const pids = codexSessionPids(session);
+      if (known.length > 0 && pids.length === 0) {
+        this.#codexSessions.delete(session);
+        this.signal(probeSignal("codexGone", `Codex (pid ${known.join(", ")}) is gone`, Date.now()));
+        continue;
+      }
+      this.#codexSessions.set(session, pids);
+      for (const pid of pids) {
+        const mb = rssMb(pid) ?? 0;
+        if (mb > this.deps.config.codex_max_memory_mb) this.signal(probeSignal("codexMemory", `Codex (pid ${pid}) uses ${mb} MB`, Date.now()));
+      }
+    }
+  }
+
+  #probeConfigPort(): void {
+    const s = this.deps.supervisor;
+    try {
+      const text = readTextFile(this.deps.paths.codexConfigToml);
+      if (!text) return;
+      const toml = parseCodexConfig(text) as { model_provider?: string; model_providers?: Record<string, { base_url?: string }> };
+      if (toml.model_provider !== "codex-launcher") return;
+      const url = toml.model_providers?.["codex-launcher"]?.base_url ?? "";
+      const port = Number(/:(\d+)\//.exec(url)?.[1] ?? 0);
+      if (port && port !== s.port) this.signal(probeSignal("portMismatch", `config.toml points at port ${port}, the proxy runs on ${s.port}`, Date.now()));
+    } catch {
+      // An unreadable config.toml is the launcher's to report when it next writes it.
+    }
+  }
+
+  /** Feeds one signal through the tiers. */
+  signal(signal: Signal): void {
+    if (!this.#running || !this.deps.config.enabled) return;
+    const month = new Date().toISOString().slice(0, 7);
+    const decision = this.brain.decide(signal, this.incidents.data, Date.now(), month);
+    if (decision.kind !== "counted" && decision.kind !== "suppressed")
+      this.incidents.save(noteOccurrence(this.incidents.data, decision.pattern, [signal.faultId], new Date().toISOString()));
+    this.#lastSignalAt.set(signal.category, Date.now());
+    void this.#handle(decision);
+  }
+
+  async #handle(d: Decision): Promise<void> {
+    const s = d.signal;
+    switch (d.kind) {
+      case "counted":
+        this.#write(`signal ${s.faultId} ${s.category} from ${s.source}: ${d.note}`);
+        return;
+      case "suppressed":
+        this.#write(`signal ${s.faultId} ${s.category}: no action (${d.reason})`);
+        this.#emit({ tier: 0, faultId: s.faultId, category: s.category, pattern: d.pattern, outcome: "suppressed", text: d.reason });
+        return;
+      case "alert":
+        this.#write(`Tier ${d.trigger.startsWith("novel:") ? "3/alert" : "1"}: trigger=${d.trigger} → alert (${d.reason})`);
+        this.#alert(d.message, d.reason, d);
+        return;
+      case "ask_ai":
+        await this.#askAi(d);
+        return;
+      case "act":
+        await this.#act(d);
+    }
+  }
+
+  #alert(title: string, body: string, d: Decision | null): void {
+    if (d && d.kind !== "counted")
+      this.#emit({ tier: d.kind === "act" ? d.tier : 1, faultId: d.signal.faultId, category: d.signal.category, pattern: d.pattern, outcome: "alert", text: `${title} ${body}` });
+    if (this.deps.config.notification_level !== "none") this.deps.notify(title, body);
+    this.#write(`alert: ${title} — ${body}`);
+  }
+
+  async #askAi(d: Extract<Decision, { kind: "ask_ai" }>): Promise<void> {
+    const { config, supervisor } = this.deps;
+    this.#write(`Tier 3: trigger=${d.trigger} → asking ${config.model} at ${config.provider_url}`);
+    const health = await supervisor.health(1500);
+    const report: IncidentReport = {
+      time: new Date().toISOString(),
+      session: supervisor.spec?.endpointName ?? "",
+      trigger: d.trigger,
+      proxy: { alive: !!health, port: supervisor.port, uptimeS: health?.uptime_s ?? null, memoryMb: health?.memory_mb ?? null },
+      upstream: { url: supervisor.spec?.targetUrl ?? "", model: supervisor.spec?.model ?? "", lastHttpCode: d.signal.httpStatus ?? null, lastError: d.signal.detail },
+      recentErrors: this.#recent.slice(-15),
+      parser: { parsedToolCallsZero: 0, stuckRecoveries: 0, sanitizerFlags: 0 },
+      provider: { backendType: supervisor.spec?.backend ?? "", model: supervisor.spec?.model ?? "" },
+      history: Object.entries(this.incidents.data.incidents).filter(([p]) => p === d.pattern)
+        .map(([p, i]) => `${i.last_seen} ${p}: fix=${i.fix} ok=${i.success_count} failed=${i.fail_count} seen=${i.occurrences}`),
+    };
+    const secrets = (await this.deps.secrets?.().catch(() => [])) ?? [];
+    const result = await askDiagnosticAgent(config.provider_url, config.model, this.deps.aiApiKey, report, secrets);
+    const month = new Date().toISOString().slice(0, 7);
+    this.incidents.save(recordAiUsage(this.incidents.data, result.promptTokens + result.completionTokens, result.costUsd, month));
+    this.#write(`Tier 3: usage ${result.promptTokens}+${result.completionTokens} tokens, $${result.costUsd.toFixed(6)}`);
+    if (!result.verdict) {
+      this.#write(`Tier 3 AI FAILED: ${result.error}`);
+      this.#alert("AI diagnosis failed", `${result.error}. The failure (${d.signal.category}) needs your attention.`, d as unknown as Decision);
+      return;
+    }
+    const v = result.verdict;
+    this.#write(`Tier 3 AI: action=${v.action} confidence=${v.confidence} reason=${v.reason}`);
+    if (DESTRUCTIVE_ACTIONS.has(v.action)) {
+      this.#alert("The AI suggests a destructive action", `${v.action}: ${v.reason}. It is never run automatically; do it yourself if you agree.`, d as unknown as Decision);
+      return;
+    }
+    await this.#handle(this.brain.afterAi(d.signal, d.pattern, v.action, v.reason, Date.now()));
+  }
+
+  async #act(d: Extract<Decision, { kind: "act" }>): Promise<void> {
+    const s = d.signal;
+    this.#write(`Tier ${d.tier}: trigger=${d.trigger} action=${d.action} (${d.reason}; signal ${s.faultId} ${s.category}: ${s.detail.slice(0, 200)})`);
+    if (d.action === "ignore") {
+      this.#emit({ tier: d.tier, faultId: s.faultId, category: s.category, pattern: d.pattern, outcome: "ignore", text: d.message || d.reason });
+      return;
+    }
+    if (d.action === "alert_user") {
+      this.#alert(d.message, d.reason, d);
+      return;
+    }
+    const text = `${d.message} Automatic fix: ${d.action.replace(/_/g, " ")}.`;
+    const undoable = RESTORATIVE.has(d.action);
+    let proceed = true;
+    if (undoable) {
+      const done = this.#execute(d);
+      // The fix already runs (a crashed proxy must come back fast); Cancel within 3 s undoes it.
+      void this.deps.announce(text, true).then(async (go) => {
+        if (!go) {
+          this.#write(`the user cancelled ${d.action}; stopping the restarted proxy`);
+          await done;
+          await this.deps.supervisor.stop();
+        }
+      });
+      await this.#finish(d, await done);
+      return;
+    }
+    proceed = await this.deps.announce(text, false);
+    if (!proceed) {
+      this.#write(`the user cancelled ${d.action}`);
+      this.#emit({ tier: d.tier, faultId: s.faultId, category: s.category, pattern: d.pattern, outcome: "cancelled", text: d.action });
+      return;
+    }
+    await this.#finish(d, await this.#execute(d));
+  }
+
+  async #finish(d: Extract<Decision, { kind: "act" }>, error: string | null): Promise<void> {
+    const s = d.signal;
+    if (error) {
+      this.#write(`action ${d.action} FAILED: ${error}`);
+      this.incidents.save(recordOutcome(this.incidents.data, d.pattern, d.action, d.tier === 3 ? "tier3_ai" : "tier1_rule", false, new Date().toISOString(), true));
+      this.#emit({ tier: d.tier, faultId: s.faultId, category: s.category, pattern: d.pattern, outcome: "failed", text: `${d.action}: ${error}` });
+      // A failed fix is itself a signal (A2 when the port was the problem).
+      this.signal(/address already in use/i.test(error) ? { ...probeSignal("actionFailed", error, Date.now()), faultId: "A2", category: "port_conflict" }
+        : probeSignal("actionFailed", `${d.action} failed: ${error}`, Date.now()));
+      return;
+    }
+    this.#emit({ tier: d.tier, faultId: s.faultId, category: s.category, pattern: d.pattern, outcome: d.action, text: d.message });
+    this.#verifyLater(d);
+  }
+
+  /** Success is counted only once the effect is seen: health back and the signal not repeating. */
+  #verifyLater(d: Extract<Decision, { kind: "act" }>): void {
+    const actedAt = Date.now();
+    GLib.timeout_add(GLib.PRIORITY_DEFAULT, this.deps.config.verify_window_s * 1000, () => {
+      void (async () => {
+        const health = this.deps.supervisor.state === "running" ? await this.deps.supervisor.health(2000) : null;
+        const recurred = (this.#lastSignalAt.get(d.signal.category) ?? 0) > actedAt + 500;
+        const success = !!health && !recurred;
+        this.incidents.save(recordOutcome(this.incidents.data, d.pattern, d.action, d.tier === 3 ? "tier3_ai" : d.tier === 2 ? "tier2_store" : "tier1_rule",
+          success, new Date().toISOString(), true));
+        const why = success ? "proxy healthy and the signal stopped" : !health ? "proxy not healthy" : `${d.signal.category} came back`;
+        this.#write(`verified ${d.action} for ${d.pattern}: ${success ? "SUCCESS" : "FAILED"} (${why})`);
+        this.#emit({ tier: d.tier, faultId: d.signal.faultId, category: d.signal.category, pattern: d.pattern, outcome: success ? "verified" : "not fixed", text: why });
+      })();
+      return GLib.SOURCE_REMOVE;
+    });
+  }
+
+  /** Runs an action; resolves with an error message, or null when it was carried out. */
+  async #execute(d: Extract<Decision, { kind: "act" }>): Promise<string | null> {
+    const { supervisor, paths } = this.deps;
+    try {
+      switch (d.action) {
+        case "restart_proxy":
+          return await this.#restart(null, d.signal.category === "proxy_hang" ? 300 : 3000);
+        case "kill_stale_and_restart":
+        case "kill_stale_processes":
+          return await this.#killStaleAndRestart(d.action === "kill_stale_and_restart");
+        case "increase_timeout": {
+          const spec = supervisor.spec;
+          if (!spec) return "no proxy settings to change";
+          const idle = Math.min(1200, (spec.idleTimeoutS ?? 300) * 2);
+          this.#write(`raising the stream idle timeout to ${idle} s`);
+          return await this.#restart({ ...spec, idleTimeoutS: idle });
+        }
+        case "switch_provider":
+          return await this.#switchProvider();
+        case "clear_schema_cache":
+          return this.#clearSchemaCache();
+        case "cleanup_stale_pids":
+          for (const line of await cleanupStaleProcesses(paths, supervisor.pid ? [supervisor.pid] : [])) this.#write(`cleanup: ${line}`);
+          return null;
+        case "regenerate_config":
+          return await this.#regenerateConfig();
+        case "wait_retry_after":
+          this.#write(`the proxy waits ${Math.round((d.signal.retryAfterMs ?? 0) / 1000)} s as the provider asked (Retry-After); no intervention`);
+          return null;
+        case "retry_with_backoff":
+        case "retry_now":
+          this.#write("the proxy retries with backoff before the first byte; no intervention");
+          return null;
+        case "cleanup_codex_stale":
+          return "ending Codex sessions is never done automatically";
+        default:
+          return `unknown action ${d.action}`;
+      }
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
+  async #restart(spec: Parameters<ProxySupervisor["restart"]>[0] = null, graceMs = 3000, port?: number): Promise<string | null> {
+    const s = this.deps.supervisor;
+    this.#restarting = true;
+    try {
+      const started = Date.now();
+      const newPort = await s.restart(spec ?? s.spec, graceMs, port);
+      this.#hangs = 0;
+      this.#write(`proxy restarted on port ${newPort} in ${Date.now() - started} ms (pid ${s.pid})`);
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    } finally {
+      this.#restarting = false;
+    }
+  }
+
+  /** Frees the proxy's port when a stale proxy of ours holds it; a foreign holder is never touched. */
+  async #killStaleAndRestart(restart: boolean): Promise<string | null> {
+    const s = this.deps.supervisor;
+    const port = s.port || s.stickyPort();
+    const holder = port ? portHolder(port) : null;
+    if (holder && holder !== s.pid) {
+      const cmd = cmdline(holder);
+      if (cmd.includes(PROXY_MARKER) || cmd.includes("codex-launcher-proxy")) {
+        this.#write(`port ${port} is held by a stale proxy (pid ${holder}); stopping it`);
+        signalPid(holder, "TERM");
+        for (let i = 0; i < 20 && pidAlive(holder); i++) await new Promise((r) => setTimeout(r, 100));
+        if (pidAlive(holder)) signalPid(holder, "KILL");
+      } else if (restart) {
+        // Not ours: leave it alone, move the proxy to a free port and point Codex there.
+        this.#write(`port ${port} is held by another program (pid ${holder}: ${cmd.slice(0, 120)}); it is left alone`);
+        const error = await this.#restart(null, 3000, 0);
+        if (error) return error;
+        const configError = await this.#regenerateConfig();
+        this.#alert("The proxy moved to another port", `Port ${port} is used by ${cmd.split(" ")[0] || `pid ${holder}`}. The proxy now listens on ${s.port} and config.toml was updated; restart Codex to use it.`, null);
+        return configError;
+      }
+    }
+    for (const line of await cleanupStaleProcesses(this.deps.paths, s.pid ? [s.pid] : [])) this.#write(`cleanup: ${line}`);
+    return restart ? this.#restart() : null;
+  }
+
+  async #switchProvider(): Promise<string | null> {
+    const s = this.deps.supervisor;
+    const current = s.spec?.endpointName;
+    const candidates = this.deps.endpoints.doc.endpoints.filter((e) => SUPPORTED_BACKENDS.includes(e.backend_type) && (e.default_model || e.models.length));
+    const at = candidates.findIndex((e) => e.name === current);
+    const next = candidates.length > 1 ? candidates[(at + 1) % candidates.length] : null;
+    if (!next || next.name === current) return "there is no other usable endpoint to switch to";
+    const model = next.default_model || next.models[0];
+    const apiKey = await this.deps.endpoints.keyFor(next.name);
+    this.#write(`switching provider: ${current} → ${next.name} (model ${model})`);
+    const error = await this.#restart({ endpointName: next.name, backend: next.backend_type, targetUrl: next.base_url, apiKey,
+      models: next.models.length ? next.models : [model], model, forceModel: model });
+    if (error) return error;
+    this.#alert("Switched provider", `${current} kept failing; requests now go to ${next.name} (${model}).`, null);
+    return this.#regenerateConfig();
+  }
+
+  #clearSchemaCache(): string | null {
+    const path = this.deps.paths.providerCaps;
+    if (!GLib.file_test(path, GLib.FileTest.EXISTS)) {
+      this.#write("provider-caps.json is already gone (the proxy set a corrupt one aside)");
+      return null;
+    }
+    // Moved aside, not deleted: the learned entries stay recoverable.
+    const aside = `${path}.cleared-${GLib.DateTime.new_now_local().format("%Y%m%d-%H%M%S")}`;
+    Gio.File.new_for_path(path).move(Gio.File.new_for_path(aside), Gio.FileCopyFlags.OVERWRITE, null, null);
+    this.#write(`provider-caps.json moved aside to ${aside}; the proxy relearns from scratch`);
+    return null;
+  }
+
+  async #regenerateConfig(): Promise<string | null> {
+    const s = this.deps.supervisor;
+    if (!s.spec || !s.port) return "the proxy is not running";
+    const written = await writeCodexConfig(this.deps.paths, { port: s.port, model: s.spec.forceModel ?? s.spec.model, endpointName: s.spec.endpointName,
+      models: s.spec.models, codexPath: findCodex() }, (l) => this.#write(l));
+    this.#write(`config.toml rewritten for port ${s.port}${written.backup ? ` (backup ${written.backup})` : ""}`);
+    return null;
+  }
+}
