@@ -39,7 +39,9 @@ export class MonitorBrain {
     if (this.config.tier1_enabled && this.rules.covers(signal.category)) {
       const fired = this.rules.feed(signal);
       if (!fired) return { kind: "counted", signal, note: `${signal.category} counted; no rule threshold reached yet` };
-      return this.#guarded(1, signal, pattern, fired.rule.trigger, fired.rule.action, fired.rule, `Tier 1 rule ${fired.rule.trigger} (${fired.count} in ${fired.rule.windowMs / 1000} s)`, nowMs);
+      // A repeat rule is its own pattern (design: "server_error+repeat_3x"), with its own cooldown.
+      const rulePattern = fired.rule.count > 1 ? incidentPattern([signal.category, `repeat_${fired.rule.count}x`], signal.httpStatus) : pattern;
+      return this.#guarded(1, signal, rulePattern, fired.rule.trigger, fired.rule.action, fired.rule, `Tier 1 rule ${fired.rule.trigger} (${fired.count} in ${fired.rule.windowMs / 1000} s)`, nowMs);
     }
     if (this.config.tier2_enabled) {
       const known = knownFix(store, pattern);
