@@ -96,7 +96,11 @@ export class ProxySupervisor {
   }
 
   /** Starts the proxy; resolves with its port once it listens and answers /health. */
-  async start(spec: ProxySpec, preferredPort = this.temporary ? 0 : this.stickyPort()): Promise<number> {
+  /**
+   * `portFallback`: when the preferred port is taken, use a free one instead of failing. The watchdog
+   * turns it off so that a taken port is handled (stale proxy killed, or Codex's config rewritten).
+   */
+  async start(spec: ProxySpec, preferredPort = this.temporary ? 0 : this.stickyPort(), portFallback = true): Promise<number> {
     if (this.#child) throw new Error("the proxy is already running; stop it first");
     this.spec = spec;
     this.#setState("starting");
@@ -107,7 +111,7 @@ export class ProxySupervisor {
       try {
         port = await this.#spawn(spec, preferredPort, modelsFile);
       } catch (e) {
-        if (preferredPort === 0 || !/address already in use/.test((e as Error).message)) throw e;
+        if (!portFallback || preferredPort === 0 || !/address already in use/.test((e as Error).message)) throw e;
         this.log(`port ${preferredPort} is taken; picking a free one`);
         port = await this.#spawn(spec, 0, modelsFile);
       }
@@ -202,7 +206,8 @@ export class ProxySupervisor {
   async restart(spec: ProxySpec | null = this.spec, graceMs = 3000, port = this.port || this.stickyPort()): Promise<number> {
     if (!spec) throw new Error("there is no proxy to restart: it was never started");
     await this.stop(graceMs);
-    return this.start(spec, port);
+    // Same port or fail: Codex's config.toml names this port.
+    return this.start(spec, port, port === 0);
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`. Resolves once the process is gone. */

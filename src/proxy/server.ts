@@ -52,7 +52,13 @@ export class ProxyServer {
     }
     if (!address) throw new ListenError(`'${host}' is not an IP address`, false);
     try {
-      this.#server.listen(address, 0 as Soup.ServerListenOptions);
+      // Our own socket so SO_REUSEADDR is set: after a restart, connections the old proxy closed sit in
+      // TIME_WAIT on this port, and the new proxy must still be able to bind it.
+      const socket = Gio.Socket.new(address.get_family(), Gio.SocketType.STREAM, Gio.SocketProtocol.TCP);
+      socket.bind(address, true);
+      socket.set_listen_backlog(128);
+      socket.listen();
+      this.#server.listen_socket(socket, 0 as Soup.ServerListenOptions);
     } catch (e) {
       const inUse = e instanceof GLib.Error && e.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.ADDRESS_IN_USE);
       const reason = inUse ? "address already in use" : (e as Error).message;

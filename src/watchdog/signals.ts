@@ -37,6 +37,7 @@ export const LOG_PATTERNS: readonly Pattern[] = [
   { all: ["address already in use"], faultId: "A2", category: "port_conflict" },
   { all: ["provider caps:", "is corrupt"], faultId: "E1", category: "schema_corrupt" },
   { all: ["content_type", "array"], faultId: "E1", category: "schema_corrupt" },
+  { all: ["context_length_exceeded"], faultId: "D5", category: "context_overflow" },
   { all: ["HTTP 403", "upgrade_required"], faultId: "B4", category: "upgrade_required" },
   { all: ["HTTP 403", "error 1010"], faultId: "B10", category: "cloudflare_block" },
   { all: ["HTTP 429"], faultId: "B1", category: "rate_limited" },
@@ -59,7 +60,6 @@ export const LOG_PATTERNS: readonly Pattern[] = [
   { all: ["stream idle timeout"], faultId: "B5", category: "stream_idle" },
   { all: ["timed out"], faultId: "B5", category: "timeout" },
   { all: ["stream error"], faultId: "B6", category: "stream_error" },
-  { all: ["context_length_exceeded"], faultId: "D5", category: "context_overflow" },
 ];
 
 /** Where echoed model text starts in a line; nothing after it is classified. */
