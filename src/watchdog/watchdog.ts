@@ -70,6 +70,9 @@ export class Watchdog {
   #recent: string[] = [];
   #codexSessions = new Map<string, number[]>();
   #lastSignalAt = new Map<string, number>();
+  /** config.toml is re-read only after it changed (a file monitor says so), not on every probe. */
+  #configChanged = true;
+  #configMonitor: Gio.FileMonitor | null = null;
 
   constructor(private readonly deps: WatchdogDeps) {
     this.log = new LogFile(deps.paths.monitoringLog, "monitor", 5 * 1024 * 1024);
@@ -119,6 +122,13 @@ export class Watchdog {
         this.#write("the proxy is running again: monitoring it");
       }
     }));
+    try {
+      this.#configMonitor = Gio.File.new_for_path(this.deps.paths.codexConfigToml).monitor_file(Gio.FileMonitorFlags.WATCH_MOVES, null);
+      this.#configMonitor.connect("changed", () => (this.#configChanged = true));
+    } catch (e) {
+      this.#write(`cannot watch ${this.deps.paths.codexConfigToml}: ${(e as Error).message}; checking it on each probe`);
+      this.#configMonitor = null;
+    }
     this.#schedule();
   }
 
@@ -131,6 +141,8 @@ export class Watchdog {
     this.#unsubscribe = [];
     if (this.#timer) GLib.source_remove(this.#timer);
     this.#timer = 0;
+    this.#configMonitor?.cancel();
+    this.#configMonitor = null;
     this.#write("watchdog stopped");
   }
 
@@ -141,7 +153,8 @@ export class Watchdog {
 
   #schedule(): void {
     if (this.#timer) GLib.source_remove(this.#timer);
-    this.#timer = GLib.timeout_add(GLib.PRIORITY_DEFAULT, this.deps.config.health_check_interval_s * 1000, () => {
+    // Whole-second timer: the system may batch its wake-ups with others (cheaper while idle).
+    this.#timer = GLib.timeout_add_seconds(GLib.PRIORITY_DEFAULT, this.deps.config.health_check_interval_s, () => {
       void this.probe();
       return GLib.SOURCE_CONTINUE;
     });
@@ -183,18 +196,30 @@ export class Watchdog {
           this.#hangs++;
           // Two probes in a row without an answer: detected within two intervals plus the timeout.
           if (this.#hangs >= 2) this.signal(probeSignal("healthHung", `/health gave no answer within ${this.deps.config.health_timeout_s} s, twice`, Date.now()));
-          else this.#write(`/health gave no answer within ${this.deps.config.health_timeout_s} s (once; checking again)`);
+          else {
+            // Confirm at once rather than a full interval later: a hang is then known within one
+            // interval plus two timeouts (the bound is two intervals plus one timeout).
+            this.#write(`/health gave no answer within ${this.deps.config.health_timeout_s} s (once; checking again now)`);
+            GLib.idle_add(GLib.PRIORITY_DEFAULT, () => {
+              void this.probe();
+              return GLib.SOURCE_REMOVE;
+            });
+          }
         } else {
           this.signal(probeSignal("healthFailed", `/health refused on port ${s.port}`, Date.now()));
         }
         return;
       }
       this.#hangs = 0;
-      const rss = rssMb(s.pid) ?? health.memory_mb ?? 0;
+      // The proxy reports its own RSS in /health: no extra /proc read per probe (idle CPU matters).
+      const rss = health.memory_mb ?? rssMb(s.pid) ?? 0;
       if (rss > this.deps.config.max_memory_mb)
         this.signal(probeSignal("proxyMemory", `proxy RSS ${rss} MB is over the ${this.deps.config.max_memory_mb} MB cap`, Date.now()));
-      this.#probeCodex();
-      this.#probeConfigPort();
+      if (this.#codexSessions.size > 0) this.#probeCodex();
+      if (this.#configChanged || !this.#configMonitor) {
+        this.#configChanged = false;
+        this.#probeConfigPort();
+      }
     } finally {
       this.#probing = false;
     }

@@ -64,11 +64,14 @@ export class ResponsesRoute {
 
   async #serve(msg: Soup.ServerMessage, id: string, started: number): Promise<void> {
     const { deps } = this;
-    const reply = (status: number, message: string, code: string | null = null, headers: Record<string, string> = {}) => {
+    /** `upstream`: the provider's failure was already logged in detail; the summary must not repeat it
+     * (the watchdog counts one signal per failure, not two). */
+    const reply = (status: number, message: string, code: string | null = null, headers: Record<string, string> = {}, upstream = false) => {
       sendError(msg, status, message, code, { "x-request-id": id, ...headers });
       msg.unpause();
       deps.metrics.recordRequest(status, Date.now() - started, null, Date.now());
-      deps.log.write(`req=${id} POST ${msg.get_uri().get_path()} status=${status} dur_ms=${Date.now() - started} error=${JSON.stringify(message)}`);
+      deps.log.write(`req=${id} POST ${msg.get_uri().get_path()} status=${status} dur_ms=${Date.now() - started} ` +
+        (upstream ? `error_code=${code ?? "upstream"}` : `error=${JSON.stringify(message)}`));
     };
 
     const raw = requestBody(msg);
@@ -129,7 +132,7 @@ export class ResponsesRoute {
           return;
         }
         deps.log.write(`req=${id} upstream ${e.message}`);
-        return reply(e.kind === "timeout" ? 504 : 502, `upstream unreachable: ${e.message}`, e.kind);
+        return reply(e.kind === "timeout" ? 504 : 502, `upstream unreachable: ${e.message}`, e.kind, {}, true);
       }
       if (upstreamReply.status < 400) break;
 
@@ -147,7 +150,7 @@ export class ResponsesRoute {
       deps.metrics.recordUpstreamError(status === 429 ? "http_429" : status >= 500 ? "http_5xx" : "http_4xx", message, Date.now());
       deps.log.write(`req=${id} upstream HTTP ${status} ${statusPhrase(status)}: ${message}`);
       const retryAfter = upstreamReply.headers.get_one("Retry-After");
-      return reply(status, `upstream HTTP ${status}: ${message}`, code, status === 429 && retryAfter ? { "Retry-After": retryAfter } : {});
+      return reply(status, `upstream HTTP ${status}: ${message}`, code, status === 429 && retryAfter ? { "Retry-After": retryAfter } : {}, true);
     }
 
     const translator = call.translator();
