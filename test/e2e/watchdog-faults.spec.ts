@@ -130,6 +130,7 @@ describe("AI Monitoring fault injection", () => {
     expect(bound).toBeTrue();
     try {
       await waitFor(() => ctx.supervisor.state === "running" && ctx.supervisor.port !== port, 15000, "the proxy on another port");
+      await waitFor(() => /config\.toml rewritten for port \d+/.test(monitoringLog()), 15000, "config.toml to be rewritten");
       const log = monitoringLog();
       expect(log).toMatch(/action restart_proxy FAILED: cannot listen on 127\.0\.0\.1:\d+: address already in use/);
       expect(log).toMatch(new RegExp(`port ${port} is held by another program \\(pid \\d+: .*\\); it is left alone`));
