@@ -92,7 +92,10 @@ export class UpstreamClient {
     if (request.body) message.set_request_body_from_bytes(request.contentType ?? "application/json", new GLib.Bytes(request.body));
     let timedOut = false;
     const attempt = new Gio.Cancellable();
-    const link = cancellable.connect(() => attempt.cancel());
+    // The link outlives this call on purpose: cancelling the request later (the client went away
+    // mid-stream) must cancel the libsoup message itself, which closes the upstream connection,
+    // not only our pending read.
+    cancellable.connect(() => attempt.cancel());
     const timer = setTimeout(() => {
       timedOut = true;
       attempt.cancel();
@@ -115,7 +118,6 @@ export class UpstreamClient {
       throw new UpstreamError(kind, text, e);
     } finally {
       clearTimeout(timer);
-      cancellable.disconnect(link);
     }
   }
 
@@ -187,6 +189,9 @@ export class BodyReader {
     this.#watchdog = GLib.timeout_add(GLib.PRIORITY_DEFAULT, tick, () => {
       if (Date.now() - this.#lastActivityMs < this.idleMs) return GLib.SOURCE_CONTINUE;
       this.#timedOut = true;
+      // Cancelling the request (not only this read) aborts the libsoup message: the silent
+      // connection is closed instead of being kept for reuse.
+      this.cancellable.cancel();
       this.#own.cancel();
       this.#watchdog = 0;
       return GLib.SOURCE_REMOVE;
@@ -207,7 +212,7 @@ export class BodyReader {
     } catch (e) {
       this.#stopWatchdog();
       if (this.#timedOut) throw new UpstreamError("idle_timeout", `upstream timed out: no data for ${Math.round(this.idleMs / 1000)} s (stream idle timeout)`, e);
-      if (this.cancellable.is_cancelled()) throw new UpstreamError("client_gone", "stream cancelled: the client went away", e);
+      if (this.cancellable.is_cancelled() && !this.#timedOut) throw new UpstreamError("client_gone", "stream cancelled: the client went away", e);
       const { kind, message } = classifyGError(e);
       throw new UpstreamError(kind === "other" ? "stream_error" : kind, message, e);
     }
@@ -237,8 +242,13 @@ export class BodyReader {
     return new TextDecoder().decode(joined);
   }
 
-  close(): Promise<void> {
+  /**
+   * After the whole body was read: closing returns the connection to the pool. Not after an abort:
+   * libsoup's close reads the rest of the body to keep the connection, which would keep a stream the
+   * client no longer wants flowing; the cancelled message closes the connection instead.
+   */
+  close(completed = true): Promise<void> {
     this.#stopWatchdog();
-    return discard(this.#buffered);
+    return completed ? discard(this.#buffered) : Promise.resolve();
   }
 }

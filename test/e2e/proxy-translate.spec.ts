@@ -157,7 +157,8 @@ describe("proxy translation end to end (fake provider)", () => {
   it("cancels the upstream request when the client goes away", async () => {
     provider.then({ kind: "text", text: "a long answer that takes a while to stream out", chunkSize: 1, delayMs: 30 });
     await postSse(`${proxy.url}/v1/responses`, turn("x"), { stopAfter: 4 });
-    await waitFor(() => provider.requests[0]?.clientGone, 5000, "the provider to see the proxy hang up");
+    await waitFor(() => provider.requests[0]?.clientGone, 5000, "the provider to see the proxy hang up")
+      .catch((e) => { throw new Error(`${e.message}\n${log()}`); });
     await waitFor(() => log().includes("client went away mid-stream"), 3000, "the client-gone line");
   });
 

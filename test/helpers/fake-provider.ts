@@ -25,6 +25,8 @@ export interface Recorded {
   remotePort: number;
   /** Set when the client closed the connection before the reply was finished. */
   clientGone: boolean;
+  /** Set once the whole reply was handed to libsoup. */
+  replied?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -96,7 +98,12 @@ export class FakeProvider {
     }
     const reply = this.script.shift() ?? this.#fallback;
     msg.connect("disconnected", () => (record.clientGone = true));
-    void this.#reply(msg, reply, record);
+    // A write that fails ends the exchange with "finished" (not always "disconnected"): finished before
+    // the whole reply was written means the client hung up.
+    msg.connect("finished", () => {
+      if (!record.replied) record.clientGone = true;
+    });
+    void this.#reply(msg, reply, record).finally(() => (record.replied = true));
   }
 
   #json(msg: Soup.ServerMessage, status: number, body: unknown, headers: Record<string, string> = {}): void {

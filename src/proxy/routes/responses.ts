@@ -205,6 +205,8 @@ export class ResponsesRoute {
     const decoder = new Utf8StreamDecoder();
     /** A stream that ends without its end marker ([DONE], response.completed) was cut short. */
     let cleanEnd = true;
+    /** The body was read to its end (so the connection can go back to the pool). */
+    let drained = false;
     await emit(translator.start());
     try {
       if (!/event-stream/i.test(reply.contentType)) {
@@ -217,6 +219,7 @@ export class ResponsesRoute {
           throw new UpstreamError("stream_error", `stream error: provider sent ${reply.contentType || "an untyped body"} that is not JSON`);
         }
         await emit(translator.whole(body));
+        drained = true;
       } else {
         const parser = new SseParser(deps.maxStreamBufferBytes);
         let done = false;
@@ -252,6 +255,7 @@ export class ResponsesRoute {
           // Read to the end of the body so the pooled connection can be reused for the next request.
           while (await reader.next());
         }
+        drained = true;
         cleanEnd = done;
       }
       const failed = translator.ended && translator.response.status === "failed";
@@ -277,7 +281,7 @@ export class ResponsesRoute {
       return "failed";
     } finally {
       // Closing after the end returns the connection to the pool before the client can send its next request.
-      await reader.close();
+      await reader.close(drained);
     }
   }
 }
