@@ -59,6 +59,8 @@ export class ProxySupervisor {
   startedAtMs = 0;
   lastExit: ExitInfo | null = null;
   #child: Gio.Subprocess | null = null;
+  /** Settles after the child's exit was fully processed (state, registry, listeners). */
+  #exited: Promise<ExitInfo> | null = null;
   #stopRequested = false;
   #listeners = new Set<() => void>();
   #exitListeners = new Set<(exit: ExitInfo) => void>();
@@ -149,7 +151,8 @@ export class ProxySupervisor {
         errors.push(line);
         this.log(`[proxy] ${line.replace(/^\S+Z \[proxy\] /, "")}`);
       });
-      void this.#watchExit(child).then((exit) => reject(new Error(
+      this.#exited = this.#watchExit(child);
+      void this.#exited.then((exit) => reject(new Error(
         errors.find((l) => /error:/.test(l))?.replace(/^codex-launcher-proxy: error: /, "") ?? `the proxy exited (${exit.code ?? `signal ${exit.signal}`})`)));
     });
     const timeout = new Promise<number>((_, reject) => setTimeout(() => reject(new Error("the proxy did not start within 10 s")), 10000));
@@ -216,13 +219,11 @@ export class ProxySupervisor {
     if (!child) return;
     this.#stopRequested = true;
     this.#setState("stopping");
-    const gone = child.wait_async(null);
     child.send_signal(15);
     const timer = setTimeout(() => child.force_exit(), graceMs);
-    await gone;
+    // #watchExit's own handling must be complete before a restart may start a new child.
+    await this.#exited;
     clearTimeout(timer);
-    // Let #watchExit run first so listeners see a requested exit.
-    await new Promise((r) => setTimeout(r, 0));
   }
 
   #record(): void {

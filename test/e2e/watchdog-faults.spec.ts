@@ -107,7 +107,8 @@ describe("AI Monitoring fault injection", () => {
     const detectedMs = Date.now() - stoppedAt;
     print(`        (hang to detected: ${detectedMs} ms; bound ${2 * 2000 + 1000} ms)`);
     expect(detectedMs).toBeLessThanOrEqual(2 * 2000 + 1000);
-    await waitFor(async () => ctx.supervisor.pid !== pid && !!(await ctx.supervisor.health(500)), 8000, "a healthy new proxy");
+    await waitFor(async () => ctx.supervisor.pid !== pid && !!(await ctx.supervisor.health(500)), 8000, "a healthy new proxy")
+      .catch((e) => { throw new Error(`${e.message}\n${monitoringLog()}`); });
     expect(monitoringLog()).toContain("/health gave no answer within 1 s, twice");
     await waitFor(() => !GLib.file_test(`/proc/${pid}`, GLib.FileTest.EXISTS), 3000, "the hung process to be gone");
   });
