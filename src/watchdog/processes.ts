@@ -2,7 +2,7 @@
 import Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import { readTextFile } from "../lib/files.js";
-import { kbToMb, parseVmRssKb } from "../lib/proc-status.js";
+import { readRssMb } from "../lib/proc.js";
 import { listeningInodes, socketInode } from "../lib/proc-net.js";
 
 function pids(): number[] {
@@ -24,11 +24,7 @@ function safeRead(path: string): string | null {
   }
 }
 
-export function rssMb(pid: number): number | null {
-  const status = safeRead(`/proc/${pid}/status`);
-  const kb = status ? parseVmRssKb(status) : null;
-  return kb === null ? null : kbToMb(kb);
-}
+export const rssMb = (pid: number): number | null => readRssMb(pid);
 
 export function cmdline(pid: number): string {
   return (safeRead(`/proc/${pid}/cmdline`) ?? "").split("\0").filter(Boolean).join(" ");
