@@ -68,6 +68,9 @@ export function createProxyApp(options: ProxyOptions, models: string[]): ProxyAp
     for (const path of ["/v1/responses", "/responses"])
       server.route("POST", path, (msg) => sendError(msg, 501, `backend '${options.backend}' is not supported by this version of the proxy yet`, "backend_not_supported"));
   }
+  // Codex configured with supports_websockets first tries a WebSocket upgrade; 426 makes it fall back to POST.
+  for (const path of ["/v1/responses", "/responses"])
+    server.route("GET", path, (msg) => sendError(msg, 426, "WebSocket transport is not supported by this proxy; send POST requests", "upgrade_required"));
   for (const path of ["/v1/models", "/models"])
     server.route("GET", path, (msg) => sendJson(msg, 200, modelsDocument(server.models, Math.floor(Date.now() / 1000))));
   server.route("GET", "/monitoring", (msg) => sendJson(msg, 200, {

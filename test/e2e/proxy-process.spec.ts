@@ -44,8 +44,10 @@ describe("codex-launcher-proxy process", () => {
     const wrong = await request("POST", `${proxy.url}/health`, "{}");
     expect(wrong.status).toBe(405);
     expect(wrong.headers["allow"]).toBe("GET");
+    const upgrade = await request("GET", `${proxy.url}/v1/responses`, undefined, { Connection: "Upgrade", Upgrade: "websocket" });
+    expect(upgrade.status).toBe(426);
     const health = (await getJson(`${proxy.url}/health`)).json();
-    expect(health.requests_total).toBe(2);
+    expect(health.requests_total).toBe(3);
   });
 
   it("exits non-zero with one clear line when the port is taken", async () => {

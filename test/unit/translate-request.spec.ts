@@ -1,5 +1,5 @@
 import { responsesToChat, TranslationError, type ChatMessage } from "../../src/proxy/translate/openai-compat/request.js";
-import { captureBody, FIRST_TURN, FOLLOWUP_APPLY_PATCH, FOLLOWUP_FUNCTION, GPT55 } from "../helpers/captures.js";
+import { captureBody, FIRST_TURN, FOLLOWUP_APPLY_PATCH, FOLLOWUP_FUNCTION, GPT55, RESPONSES_LITE } from "../helpers/captures.js";
 
 describe("Responses → Chat Completions request (Codex captures)", () => {
   it("turns Codex's first turn into one system message and two user messages", () => {
@@ -66,6 +66,19 @@ describe("Responses → Chat Completions request (Codex captures)", () => {
     const { body } = responsesToChat(request);
     expect(body.reasoning_effort).toBe("medium");
     expect(body.response_format as unknown).toEqual({ type: "json_schema", json_schema: { name: "answer", schema: { type: "object" }, strict: true } });
+  });
+});
+
+describe("Responses lite (gpt-6.1-sol capture)", () => {
+  it("takes the tools from the additional_tools input item, including a freeform tool inside a namespace", () => {
+    const { body, origins } = responsesToChat(captureBody(RESPONSES_LITE));
+    const names = body.tools!.map((t) => t.function.name);
+    expect(names).toContain("functions__exec");
+    expect(names).toContain("clock__sleep");
+    expect(names).toContain("collaboration__spawn_agent");
+    expect(origins.get("functions__exec")).toEqual({ kind: "custom", name: "exec", namespace: "functions" });
+    expect(body.messages.every((m) => m.role !== "tool")).toBeTrue();
+    expect(body.messages[0].role).toBe("system");
   });
 });
 

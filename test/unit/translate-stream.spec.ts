@@ -103,6 +103,11 @@ describe("Chat stream → Responses events", () => {
     expect(events[events.length - 1].type).toBe("response.failed");
   });
 
+  it("accepts arguments sent as a JSON object instead of a string", () => {
+    const { stream } = run([{ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: "o", function: { name: "exec_command", arguments: { cmd: "ls" } as any } }] } }] }]);
+    expect((stream.response.output[0] as any).arguments).toBe("{\"cmd\":\"ls\"}");
+  });
+
   it("accepts tool calls without an index (one call per entry)", () => {
     const { stream } = run([{ choices: [{ index: 0, delta: { tool_calls: [
       { id: "x", function: { name: "exec_command", arguments: "{\"cmd\":\"a\"}" } },

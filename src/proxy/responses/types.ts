@@ -83,6 +83,7 @@ export interface OutputCustomToolCall {
   status: string;
   call_id: string;
   name: string;
+  namespace?: string;
   input: string;
 }
 

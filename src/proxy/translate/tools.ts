@@ -75,6 +75,24 @@ export function toChatTools(tools: readonly ToolSpec[] | undefined, options: { s
     add(chatName, { kind: "function", name: tool.name, ...(namespace ? { namespace } : {}) }, fn);
   };
 
+  const addCustom = (tool: ToolSpec, namespace?: string) => {
+    if (!isUsableName(tool.name)) {
+      set.dropped.push(`custom tool with empty or "null" name`);
+      return;
+    }
+    const chatName = namespace ? namespacedName(namespace, tool.name) : chatSafeName(tool.name);
+    add(chatName, { kind: "custom", name: tool.name, ...(namespace ? { namespace } : {}) }, {
+      name: chatName,
+      description: customToolDescription(tool),
+      parameters: {
+        type: "object",
+        properties: { [CUSTOM_TOOL_ARGUMENT]: { type: "string", description: "The raw tool input." } },
+        required: [CUSTOM_TOOL_ARGUMENT],
+        additionalProperties: false,
+      },
+    });
+  };
+
   for (const tool of tools ?? []) {
     switch (tool.type) {
       case "function":
@@ -87,24 +105,12 @@ export function toChatTools(tools: readonly ToolSpec[] | undefined, options: { s
         }
         for (const inner of tool.tools ?? []) {
           if (inner.type === "function") addFunction(inner, tool.name);
+          else if (inner.type === "custom") addCustom(inner, tool.name);
           else set.dropped.push(`${tool.name}.${inner.name ?? inner.type} (${inner.type} inside a namespace)`);
         }
         break;
       case "custom":
-        if (!isUsableName(tool.name)) {
-          set.dropped.push(`custom tool with empty or "null" name`);
-          break;
-        }
-        add(chatSafeName(tool.name), { kind: "custom", name: tool.name }, {
-          name: chatSafeName(tool.name),
-          description: customToolDescription(tool),
-          parameters: {
-            type: "object",
-            properties: { [CUSTOM_TOOL_ARGUMENT]: { type: "string", description: "The raw tool input." } },
-            required: [CUSTOM_TOOL_ARGUMENT],
-            additionalProperties: false,
-          },
-        });
+        addCustom(tool);
         break;
       default:
         // Hosted tools (web_search, tool_search, file_search, image_generation, ...) run on OpenAI's side.
@@ -121,12 +127,13 @@ export function chatNameForCall(name: string, namespace?: string): string {
 
 export type MappedCall =
   | { type: "function_call"; name: string; namespace?: string; arguments: string }
-  | { type: "custom_tool_call"; name: string; input: string };
+  | { type: "custom_tool_call"; name: string; namespace?: string; input: string };
 
 /** Turns a model's tool call back into the item Codex expects. Unknown names pass through as functions. */
 export function callFromChat(chatName: string, args: string, origins: ReadonlyMap<string, ToolOrigin>): MappedCall {
   const origin = origins.get(chatName);
-  if (origin?.kind === "custom") return { type: "custom_tool_call", name: origin.name, input: customInputFromArguments(args) };
+  if (origin?.kind === "custom")
+    return { type: "custom_tool_call", name: origin.name, ...(origin.namespace ? { namespace: origin.namespace } : {}), input: customInputFromArguments(args) };
   if (origin) return { type: "function_call", name: origin.name, ...(origin.namespace ? { namespace: origin.namespace } : {}), arguments: args };
   return { type: "function_call", name: chatName, arguments: args };
 }

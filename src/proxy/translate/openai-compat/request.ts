@@ -1,5 +1,5 @@
 // Responses request → Chat Completions request. Pure.
-import type { ContentPart, InputItem, Json, ResponsesRequest } from "../../responses/types.js";
+import type { ContentPart, InputItem, Json, ResponsesRequest, ToolSpec } from "../../responses/types.js";
 import { chatNameForCall, CUSTOM_TOOL_ARGUMENT, toChatTools, type ChatFunctionTool, type ToolOrigin } from "../tools.js";
 
 export interface ChatToolCall {
@@ -106,7 +106,11 @@ export function responsesToChat(request: ResponsesRequest, options: ChatRequestO
   if (typeof request.model !== "string" || request.model.trim() === "") throw new TranslationError("'model' is required");
   const notes: string[] = [];
   const messages: ChatMessage[] = [];
-  const toolSet = toChatTools(request.tools, { strict: options.strictTools });
+  // "Responses lite" requests (gpt-5.6/6.x slugs) carry their tools in an additional_tools input item.
+  const inputTools = Array.isArray(request.input)
+    ? request.input.filter((i) => i?.type === "additional_tools").flatMap((i) => (Array.isArray(i.tools) ? (i.tools as ToolSpec[]) : []))
+    : [];
+  const toolSet = toChatTools([...(request.tools ?? []), ...inputTools], { strict: options.strictTools });
   for (const d of toolSet.dropped) notes.push(`tool dropped: ${d}`);
 
   if (typeof request.instructions === "string" && request.instructions.trim() !== "")
@@ -155,6 +159,8 @@ export function responsesToChat(request: ResponsesRequest, options: ChatRequestO
         } else throw new TranslationError(`input[${index}] has unknown role '${String(role)}'`);
         break;
       }
+      case "additional_tools":
+        break; // its tools were merged into the tool list above
       case "reasoning":
         pendingReasoning = [pendingReasoning, reasoningText(item)].filter(Boolean).join("\n");
         break;

@@ -249,7 +249,9 @@ export class ChatToResponsesStream {
     if (delta.id && !call.announced) call.callId = delta.id;
     // The name comes whole in the first delta; some providers repeat it later, which must not append.
     if (delta.function?.name && !call.name) call.name = delta.function.name;
-    const args = delta.function?.arguments ?? "";
+    const rawArgs = delta.function?.arguments as unknown;
+    // Some providers send the arguments as a JSON object rather than a string.
+    const args = typeof rawArgs === "string" ? rawArgs : rawArgs === undefined || rawArgs === null ? "" : JSON.stringify(rawArgs);
     if (!call.announced && call.name) {
       call.custom = this.ctx.origins.get(call.name)?.kind === "custom";
       if (!call.custom) {
@@ -277,7 +279,8 @@ export class ChatToResponsesStream {
     const mapped = callFromChat(call.name, call.args, this.ctx.origins);
     let item: OutputItem;
     if (mapped.type === "custom_tool_call") {
-      item = { id: randomId("ctc"), type: "custom_tool_call", status: "completed", call_id: call.callId, name: mapped.name, input: mapped.input };
+      item = { id: randomId("ctc"), type: "custom_tool_call", status: "completed", call_id: call.callId, name: mapped.name, input: mapped.input,
+        ...(mapped.namespace ? { namespace: mapped.namespace } : {}) };
       events.push(this.#event("response.output_item.added", { output_index: call.outputIndex, item: { ...item, status: "in_progress", input: "" } }));
       events.push(this.#event("response.custom_tool_call_input.delta", { item_id: item.id, output_index: call.outputIndex, delta: mapped.input }));
       events.push(this.#event("response.custom_tool_call_input.done", { item_id: item.id, output_index: call.outputIndex, input: mapped.input }));
