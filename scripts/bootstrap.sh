@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 runtime=(gjs gir1.2-gtk-3.0 gir1.2-soup-3.0 gir1.2-glib-2.0 gir1.2-secret-1 xdg-utils)
 testing=(xvfb xauth dbus x11-utils xdotool imagemagick desktop-file-utils appstream debhelper meson
-  dpkg-dev lintian fakeroot iproute2 gnome-keyring libsecret-tools curl procps)
+  dpkg-dev lintian fakeroot iproute2 gnome-keyring libsecret-tools curl procps xterm)
 
 want=("${runtime[@]}")
 [ "${1:-}" = "--test" ] && want+=("${testing[@]}")

@@ -5,9 +5,10 @@ import { applyLauncherSettings, CodexConfigError, TOKEN_ENV } from "../lib/codex
 import { backupFile, readTextFile, setAside, writeFileAtomic } from "../lib/files.js";
 import { buildModelCatalog, type Catalog } from "../lib/model-catalog.js";
 import type { AppPaths } from "../lib/paths.js";
-import { shellQuote, terminalArgv } from "../lib/terminal.js";
+import { shellQuote, TERMINALS } from "../lib/terminal.js";
 
 Gio._promisify(Gio.Subprocess.prototype, "communicate_utf8_async", "communicate_utf8_finish");
+Gio._promisify(Gio.Subprocess.prototype, "wait_async", "wait_finish");
 
 /** Codex only needs the variable to exist; the proxy holds the provider's real key. */
 export const LOCAL_TOKEN = "codex-launcher-local";
@@ -103,8 +104,12 @@ export interface LaunchedCodex {
   sessionId: string;
 }
 
-/** Opens the Codex CLI in the user's terminal, in `workdir`. Throws when no terminal is installed. */
-export function launchCodexCli(codexPath: string, workdir: string, codexHome: string): LaunchedCodex {
+/**
+ * Opens the Codex CLI in the user's terminal, in `workdir`. A terminal that dies at once (a broken
+ * x-terminal-emulator alternative, missing fonts, no display) is reported and the next one is tried.
+ * Throws when none works.
+ */
+export async function launchCodexCli(codexPath: string, workdir: string, codexHome: string, log: (line: string) => void = () => {}): Promise<LaunchedCodex> {
   const sessionId = GLib.uuid_string_random();
   const script = [
     `cd ${shellQuote(workdir)} || exit 1`,
@@ -112,10 +117,23 @@ export function launchCodexCli(codexPath: string, workdir: string, codexHome: st
     `${shellQuote(codexPath)}`,
     `status=$?; echo; echo "Codex exited ($status). Press Enter to close this window."; read -r _`,
   ].join("\n");
-  const argv = terminalArgv((p) => GLib.find_program_in_path(p), ["sh", "-c", script]);
-  if (!argv) throw new Error("no terminal found (tried x-terminal-emulator, gnome-terminal, kgx, konsole, xfce4-terminal, xterm)");
-  Gio.Subprocess.new(argv, Gio.SubprocessFlags.NONE);
-  return { argv, sessionId };
+  const tried: string[] = [];
+  for (const terminal of TERMINALS) {
+    const path = GLib.find_program_in_path(terminal.program);
+    if (!path) continue;
+    tried.push(terminal.program);
+    const argv = [path, ...terminal.prefix, "sh", "-c", script];
+    const proc = Gio.Subprocess.new(argv, Gio.SubprocessFlags.STDERR_PIPE);
+    const early = await Promise.race([
+      proc.wait_async(null).then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 1500)),
+    ]);
+    // Still running, or handed over to a terminal server (gnome-terminal exits 0): it worked.
+    if (!early || proc.get_successful()) return { argv, sessionId };
+    log(`${terminal.program} exited at once (${proc.get_if_exited() ? `status ${proc.get_exit_status()}` : `signal ${proc.get_term_sig()}`}); trying the next terminal`);
+  }
+  throw new Error(tried.length ? `no terminal could be started (tried ${tried.join(", ")})`
+    : "no terminal found (tried x-terminal-emulator, gnome-terminal, kgx, konsole, xfce4-terminal, xterm)");
 }
 
 /** Starts Codex Desktop with the launcher's environment. */

@@ -18,3 +18,11 @@ export function socketInode(link: string): number | null {
   const m = /^socket:\[(\d+)\]$/.exec(link);
   return m ? Number(m[1]) : null;
 }
+
+/** True when a process's argv is Codex itself: the codex binary, or node running the codex launcher script. */
+export function isCodexArgv(argv: readonly string[]): boolean {
+  const base = (path: string | undefined) => (path ?? "").split("/").pop() ?? "";
+  // Codex's background app-server daemon outlives the session; it is not the Codex the user runs.
+  if (base(argv[0]) === "codex") return argv[1] !== "app-server";
+  return /^node(js)?$/.test(base(argv[0])) && /^(codex|codex\.js)$/.test(base(argv[1])) && argv[2] !== "app-server";
+}

@@ -16,15 +16,6 @@ export const TERMINALS: readonly TerminalChoice[] = [
   { program: "xterm", prefix: ["-e"] },
 ];
 
-/** The argv that opens `command` in the first available terminal, or null when there is none. */
-export function terminalArgv(available: (program: string) => string | null, command: string[]): string[] | null {
-  for (const t of TERMINALS) {
-    const path = available(t.program);
-    if (path) return [path, ...t.prefix, ...command];
-  }
-  return null;
-}
-
 /** Quotes for `sh -c`. */
 export function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_\/.:=@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;

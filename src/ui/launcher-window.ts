@@ -364,7 +364,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
       const workdir = this.folderButton.get_filename() ?? GLib.get_home_dir();
       if (kind === "cli") {
         if (!this.#codexPath) throw new Error("the Codex CLI was not found on PATH");
-        const launched = launchCodexCli(this.#codexPath, workdir, this.ctx.paths.codexHome);
+        const launched = await launchCodexCli(this.#codexPath, workdir, this.ctx.paths.codexHome, (l) => this.log(l));
         this.onCodexLaunched?.(launched.sessionId);
         this.log(`Codex CLI opened in ${launched.argv[0]} (folder ${workdir})`);
       } else {

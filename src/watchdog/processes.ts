@@ -3,7 +3,7 @@ import Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import { readTextFile } from "../lib/files.js";
 import { readRssMb } from "../lib/proc.js";
-import { listeningInodes, socketInode } from "../lib/proc-net.js";
+import { isCodexArgv, listeningInodes, socketInode } from "../lib/proc-net.js";
 
 function pids(): number[] {
   const out: number[] = [];
@@ -26,8 +26,12 @@ function safeRead(path: string): string | null {
 
 export const rssMb = (pid: number): number | null => readRssMb(pid);
 
+export function argvOf(pid: number): string[] {
+  return (safeRead(`/proc/${pid}/cmdline`) ?? "").split("\0").filter(Boolean);
+}
+
 export function cmdline(pid: number): string {
-  return (safeRead(`/proc/${pid}/cmdline`) ?? "").split("\0").filter(Boolean).join(" ");
+  return argvOf(pid).join(" ");
 }
 
 /** The pid listening on 127.0.0.1/any :port, when it can be seen (our own user's processes). */
@@ -53,17 +57,15 @@ export function portHolder(port: number): number | null {
   return null;
 }
 
-/** Processes whose environment carries CODEX_LAUNCHER_SESSION=<id> (the Codex we launched). */
-export function codexSessionPids(sessionId: string): number[] {
+/** Every process whose environment carries CODEX_LAUNCHER_SESSION=<id>: the terminal's shell, Codex, its helpers. */
+export function sessionPids(sessionId: string): number[] {
   const needle = `CODEX_LAUNCHER_SESSION=${sessionId}`;
-  const out: number[] = [];
-  for (const pid of pids()) {
-    const environ = safeRead(`/proc/${pid}/environ`);
-    if (!environ || !environ.split("\0").includes(needle)) continue;
-    // The terminal's shell carries the variable too; the Codex process is the one running codex.
-    if (/(^|\/)codex(\s|$)|codex\.js|bin\/codex/.test(cmdline(pid))) out.push(pid);
-  }
-  return out;
+  return pids().filter((pid) => safeRead(`/proc/${pid}/environ`)?.split("\0").includes(needle));
+}
+
+/** The Codex we launched in that session (not the shell around it, not Codex's background daemon). */
+export function codexSessionPids(sessionId: string): number[] {
+  return sessionPids(sessionId).filter((pid) => isCodexArgv(argvOf(pid)));
 }
 
 export function signalPid(pid: number, signal: "TERM" | "KILL"): void {

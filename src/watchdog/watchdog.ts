@@ -3,6 +3,7 @@
 import Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import { readTextFile } from "../lib/files.js";
+import { GcScheduler } from "../lib/gc-scheduler.js";
 import { LogFile } from "../lib/log-file.js";
 import type { AppPaths } from "../lib/paths.js";
 import { parseCodexConfig } from "../lib/codex-config.js";
@@ -64,6 +65,9 @@ export class Watchdog {
   #timer = 0;
   #unsubscribe: (() => void)[] = [];
   #probing = false;
+  #probeStartedAt = 0;
+  /** Small full GCs at quiet points keep gjs from running an incremental one (see lib/gc-policy.ts). */
+  readonly #gc = new GcScheduler({ minIntervalMs: 30_000, bytesThreshold: Number.POSITIVE_INFINITY });
   #hangs = 0;
   #restarting = false;
   #running = false;
@@ -183,8 +187,12 @@ export class Watchdog {
   /** One health/memory/state probe (the timer calls it; tests may too). */
   async probe(): Promise<void> {
     const s = this.deps.supervisor;
-    if (this.#probing || s.state !== "running") return;
+    // A probe still "running" long after its own timeout lost its callback (gjs can drop callbacks
+    // that arrive during a GC sweep): forget it rather than never probing again.
+    if (this.#probing && Date.now() - this.#probeStartedAt < this.deps.config.health_timeout_s * 1000 + 5000) return;
+    if (s.state !== "running") return;
     this.#probing = true;
+    this.#probeStartedAt = Date.now();
     try {
       const timeoutMs = this.deps.config.health_timeout_s * 1000;
       const started = Date.now();
@@ -222,6 +230,7 @@ export class Watchdog {
       }
     } finally {
       this.#probing = false;
+      this.#gc.workDone();
     }
   }
 

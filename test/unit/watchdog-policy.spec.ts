@@ -6,7 +6,7 @@ import { emptyStore, evictLru, incidentPattern, knownFix, noteOccurrence, parseI
   IncidentFormatError } from "../../src/watchdog/incidents.js";
 import { RuleEngine, TIER1_RULES } from "../../src/watchdog/rules.js";
 import { classifyLine, probeSignal, type Signal } from "../../src/watchdog/signals.js";
-import { listeningInodes, socketInode } from "../../src/lib/proc-net.js";
+import { isCodexArgv, listeningInodes, socketInode } from "../../src/lib/proc-net.js";
 
 const sig = (category: string, atMs: number, faultId = "B2", extra: Partial<Signal> = {}): Signal => ({ faultId, category, source: "proxy.log", detail: category, atMs, ...extra });
 
@@ -281,5 +281,14 @@ describe("/proc/net/tcp", () => {
     expect(listeningInodes(text, 8080)).toEqual([4242]);
     expect(socketInode("socket:[4242]")).toBe(4242);
     expect(socketInode("/dev/null")).toBeNull();
+  });
+
+  it("recognises the Codex process, not the shell or terminal that launched it", () => {
+    expect(isCodexArgv(["/usr/local/bin/codex"])).toBeTrue();
+    expect(isCodexArgv(["node", "/usr/lib/node_modules/@openai/codex/bin/codex.js"])).toBeTrue();
+    expect(isCodexArgv(["/x/vendor/x86_64-unknown-linux-musl/bin/codex", "exec"])).toBeTrue();
+    expect(isCodexArgv(["sh", "-c", "cd /p && /usr/local/bin/codex"])).toBeFalse();
+    expect(isCodexArgv(["xterm", "-e", "sh", "-c", "codex"])).toBeFalse();
+    expect(isCodexArgv(["/h/.codex/packages/app-server-daemon/bin/codex", "app-server", "--listen", "unix://"])).toBeFalse();
   });
 });

@@ -1,0 +1,65 @@
+// Launch Codex CLI for real: a terminal opens (xterm here), Codex runs in it against the proxy, and the
+// watchdog notices when that Codex process goes away (D1).
+import GLib from "gi://GLib";
+import type { AppContext } from "../../src/launcher/app-context.js";
+import { MonitoringController } from "../../src/launcher/monitoring-controller.js";
+import { LauncherWin } from "../../src/ui/launcher-window.js";
+import { codexSessionPids, sessionPids } from "../../src/watchdog/processes.js";
+import { makeTestContext, makeTestHome, type TestHome } from "../helpers/app-context.js";
+import { FakeProvider } from "../helpers/fake-provider.js";
+import { settle, testApplication } from "../helpers/gtk.js";
+import { run, waitFor } from "../helpers/process.js";
+import { removeTree } from "../helpers/repo.js";
+
+describe("Launch Codex CLI", () => {
+  let home: TestHome;
+  let ctx: AppContext;
+  let provider: FakeProvider;
+  let monitoring: MonitoringController;
+  let win: LauncherWin | null = null;
+
+  beforeEach(async () => {
+    home = makeTestHome("launch");
+    provider = new FakeProvider();
+    GLib.mkdir_with_parents(home.paths.codexHome, 0o700);
+    GLib.file_set_contents(home.paths.endpointsFile, JSON.stringify({ default: "Fake", endpoints: [{ name: "Fake", backend_type: "openai-compat",
+      base_url: provider.url, default_model: "m", models: ["m"] }], ai_monitoring: { enabled: true, health_check_interval_s: 2 } }));
+    ctx = await makeTestContext(home);
+  });
+
+  afterEach(async () => {
+    monitoring?.shutdown();
+    await ctx.supervisor.stop();
+    win?.destroy();
+    win = null;
+    provider.stop();
+    removeTree(home.home);
+  });
+
+  it("opens Codex in a terminal against the proxy, and the watchdog alerts when Codex is gone", async () => {
+    const notes: string[] = [];
+    monitoring = new MonitoringController(ctx, async () => true, (t, b) => notes.push(`${t}: ${b}`));
+    await monitoring.load();
+    win = new LauncherWin(testApplication(), ctx);
+    let session = "";
+    win.onCodexLaunched = (id) => {
+      session = id;
+      monitoring.watchdog?.trackCodexSession(id);
+    };
+    await waitFor(() => win!.launchCliButton.get_sensitive(), 10000, "Launch Codex CLI to be enabled");
+    expect(await win.launch("cli")).toBeTrue();
+    expect(win.logText()).toMatch(/Codex CLI opened in \S+/);
+    const pids = await waitFor(() => (session ? codexSessionPids(session) : []).length ? codexSessionPids(session) : null, 20000, "Codex running in the terminal");
+    const environ = new TextDecoder().decode(GLib.file_get_contents(`/proc/${pids[0]}/environ`)[1]);
+    expect(environ).toContain(`CODEX_HOME=${home.paths.codexHome}`);
+    expect(environ).toContain("CODEX_LAUNCHER_TOKEN=codex-launcher-local");
+    await waitFor(() => GLib.file_test(`/proc/${pids[0]}`, GLib.FileTest.EXISTS) && ctx.supervisor.state === "running", 5000, "proxy and codex");
+    await settle(2500); // one probe sees Codex alive
+    for (const pid of pids) await run(["kill", "-KILL", String(pid)]);
+    await waitFor(() => notes.some((n) => n.startsWith("Codex exited")), 10000, "the D1 alert")
+      .catch((e) => { throw new Error(`${e.message}\n${new TextDecoder().decode(GLib.file_get_contents(home.paths.monitoringLog)[1])}`); });
+    expect(new TextDecoder().decode(GLib.file_get_contents(home.paths.monitoringLog)[1])).toMatch(/trigger=codex_process_dead/);
+    // Codex leaves its app-server daemon behind; the test cleans up everything of its session.
+    for (const pid of sessionPids(session)) await run(["kill", "-KILL", String(pid)]);
+  }, 60000);
+});
