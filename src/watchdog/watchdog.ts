@@ -3,7 +3,6 @@
 import Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import { readTextFile } from "../lib/files.js";
-import { GcScheduler } from "../lib/gc-scheduler.js";
 import { LogFile } from "../lib/log-file.js";
 import type { AppPaths } from "../lib/paths.js";
 import { parseCodexConfig } from "../lib/codex-config.js";
@@ -66,8 +65,6 @@ export class Watchdog {
   #unsubscribe: (() => void)[] = [];
   #probing = false;
   #probeStartedAt = 0;
-  /** Small full GCs at quiet points keep gjs from running an incremental one (see lib/gc-policy.ts). */
-  readonly #gc = new GcScheduler({ minIntervalMs: 30_000, bytesThreshold: Number.POSITIVE_INFINITY });
   #hangs = 0;
   #restarting = false;
   #running = false;
@@ -230,7 +227,6 @@ export class Watchdog {
       }
     } finally {
       this.#probing = false;
-      this.#gc.workDone();
     }
   }
 
