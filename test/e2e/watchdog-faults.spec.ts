@@ -209,6 +209,31 @@ describe("AI Monitoring fault injection", () => {
     expect(read(`${home.paths.cacheDir}/${aside}`)).toBe("{\"entries\": [broken");
   });
 
+  it("keeps a corrupt incident store aside, alerts, and starts a fresh one", async () => {
+    home = makeTestHome("watchdog-store");
+    GLib.mkdir_with_parents(home.paths.cacheDir, 0o700);
+    GLib.file_set_contents(home.paths.incidentStore, "{\"incidents\": oops");
+    const corrupt = read(home.paths.incidentStore);
+    provider = new FakeProvider();
+    GLib.mkdir_with_parents(home.paths.codexHome, 0o700);
+    GLib.file_set_contents(home.paths.endpointsFile, JSON.stringify({ default: "P", endpoints: [{ name: "P", base_url: provider.url, models: ["m"] }] }));
+    GLib.file_set_contents(home.paths.codexConfigToml, USER_TOML);
+    endpointsBefore = read(home.paths.endpointsFile);
+    ctx = await makeTestContext(home);
+    notes = [];
+    await ctx.supervisor.start({ endpointName: "P", backend: "openai-compat", targetUrl: provider.url, apiKey: "", models: ["m"], model: "m" });
+    watchdog = new Watchdog({ paths: home.paths, supervisor: ctx.supervisor, endpoints: ctx.endpoints,
+      config: { ...DEFAULT_MONITORING, enabled: true, health_check_interval_s: 2, verify_window_s: 1 }, aiApiKey: "",
+      announce: async () => true, notify: (t, b) => notes.push(`${t}: ${b}`) });
+    watchdog.start();
+    expect(notes.some((n) => n.startsWith("Incident store reset") && n.includes("kept as"))).toBeTrue();
+    const aside = lsDir(home.paths.cacheDir).find((f) => f.startsWith("incident-store.json.corrupt-"))!;
+    expect(read(`${home.paths.cacheDir}/${aside}`)).toBe(corrupt);
+    GLib.spawn_command_line_sync(`kill -KILL ${ctx.supervisor.pid}`);
+    await waitFor(() => /verified restart_proxy for proxy_crash: SUCCESS/.test(monitoringLog()), 8000, "a verified fix in the new store");
+    expect(JSON.parse(read(home.paths.incidentStore)).incidents.proxy_crash.success_count).toBe(1);
+  });
+
   describe("Tier 3 with a diagnostic model on loopback", () => {
     function aiAnswer(content: string) {
       return { kind: "json" as const, body: { choices: [{ message: { role: "assistant", content } }], usage: { prompt_tokens: 420, completion_tokens: 30 } } };
