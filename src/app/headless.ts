@@ -58,7 +58,7 @@ export async function runHeadless(options: HeadlessOptions): Promise<number> {
     const quit = () => {
       ctx.log.write("shutting down: stopping the watchdog and the proxy");
       monitoring.shutdown();
-      void ctx.supervisor.stop().finally(() => resolve(0));
+      void ctx.supervisor.dispose().finally(() => resolve(0));
     };
     onUnixSignal(SIGTERM, quit);
     onUnixSignal(SIGINT, quit);

@@ -61,6 +61,9 @@ export class ProxySupervisor {
   #child: Gio.Subprocess | null = null;
   /** Settles after the child's exit was fully processed (state, registry, listeners). */
   #exited: Promise<ExitInfo> | null = null;
+  /** A start in progress: stop() waits for it, so no child can be left behind by a stop during start-up. */
+  #starting: Promise<number> | null = null;
+  #disposed = false;
   #stopRequested = false;
   #listeners = new Set<() => void>();
   #exitListeners = new Set<(exit: ExitInfo) => void>();
@@ -103,7 +106,17 @@ export class ProxySupervisor {
    * turns it off so that a taken port is handled (stale proxy killed, or Codex's config rewritten).
    */
   async start(spec: ProxySpec, preferredPort = this.temporary ? 0 : this.stickyPort(), portFallback = true): Promise<number> {
-    if (this.#child) throw new Error("the proxy is already running; stop it first");
+    if (this.#disposed) throw new Error("the launcher is shutting down");
+    if (this.#child || this.#starting) throw new Error("the proxy is already running; stop it first");
+    this.#starting = this.#start(spec, preferredPort, portFallback);
+    try {
+      return await this.#starting;
+    } finally {
+      this.#starting = null;
+    }
+  }
+
+  async #start(spec: ProxySpec, preferredPort: number, portFallback: boolean): Promise<number> {
     this.spec = spec;
     this.#setState("starting");
     const modelsFile = `${this.paths.cacheDir}/proxy-models${this.temporary ? `-test-${GLib.uuid_string_random().slice(0, 8)}` : ""}.json`;
@@ -124,7 +137,7 @@ export class ProxySupervisor {
       this.#setState("running");
       return port;
     } catch (e) {
-      if (this.#child) await this.stop();
+      if (this.#child) await this.#stopChild(3000);
       this.#setState("stopped");
       throw e;
     }
@@ -214,7 +227,18 @@ export class ProxySupervisor {
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`. Resolves once the process is gone. */
+  /** Stops the proxy for good: a restart still under way (the watchdog's) cannot start a new one. */
+  async dispose(graceMs = 3000): Promise<void> {
+    this.#disposed = true;
+    await this.stop(graceMs);
+  }
+
   async stop(graceMs = 3000): Promise<void> {
+    if (this.#starting) await this.#starting.catch(() => undefined);
+    await this.#stopChild(graceMs);
+  }
+
+  async #stopChild(graceMs: number): Promise<void> {
     const child = this.#child;
     if (!child) return;
     this.#stopRequested = true;
