@@ -55,4 +55,4 @@ export function findPreset(name: string | undefined | null): ProviderPreset | un
 }
 
 /** Backends whose translation this version of the proxy implements. */
-export const SUPPORTED_BACKENDS: readonly BackendType[] = ["openai-compat", "native"];
+export const SUPPORTED_BACKENDS: readonly BackendType[] = ["openai-compat", "native", "anthropic"];

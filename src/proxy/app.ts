@@ -14,6 +14,7 @@ import { ResponseStore } from "./response-store.js";
 import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
 import { ResponsesRoute } from "./routes/responses.js";
 import { ProxyServer } from "./server.js";
+import { anthropicAdapter } from "./translate/anthropic/adapter.js";
 import { nativeAdapter } from "./translate/native/adapter.js";
 import { openAiCompatAdapter } from "./translate/openai-compat/adapter.js";
 import { DEFAULT_CHAT_OPTIONS } from "./translate/openai-compat/request.js";
@@ -27,6 +28,8 @@ function adapterFor(options: ProxyOptions, caps: CapsStore): BackendAdapter | nu
       return openAiCompatAdapter(DEFAULT_CHAT_OPTIONS, options.targetUrl, caps);
     case "native":
       return nativeAdapter();
+    case "anthropic":
+      return anthropicAdapter(DEFAULT_CHAT_OPTIONS, options.apiKey);
     default:
       return null;
   }

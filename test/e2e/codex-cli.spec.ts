@@ -96,3 +96,32 @@ describe("real Codex CLI through the proxy", () => {
     expect(result.stderr).toContain("Invalid API key");
   }, 90000);
 });
+
+describe("real Codex CLI through the proxy's anthropic backend", () => {
+  it("runs a tool round trip against a Messages API provider", async () => {
+    const provider = new FakeProvider();
+    const logDir = makeTempDir("codex-anthropic");
+    const proxy = await startProxy(["--backend", "anthropic", "--target-url", provider.url, "--log-dir", logDir], { env: { CODEX_PROXY_API_KEY: "sk-ant-test-key-000000" } });
+    const codex = await makeCodexHome(proxy.port, "claude-test", { catalog: true });
+    try {
+      provider.then({ kind: "anthropic", thinking: "I will run it.", calls: [{ name: "exec_command", arguments: JSON.stringify({ cmd: "echo anthropic-marker-42" }) }] },
+        { kind: "anthropic", text: "The marker was printed." });
+      const result = await runCodex(codex, "run echo");
+      expect(result.exitCode).withContext(result.stderr).toBe(0);
+      expect(result.stdout).toContain("The marker was printed.");
+      const [first, second] = provider.chatRequests();
+      expect(first.path).toBe("/v1/messages");
+      expect(first.headers["x-api-key"]).toBe("sk-ant-test-key-000000");
+      expect(first.headers["anthropic-version"]).toBe("2023-06-01");
+      expect(first.headers.authorization).toBeUndefined();
+      const result_block = second.body.messages[second.body.messages.length - 1].content.find((b: any) => b.type === "tool_result");
+      expect(result_block.content).toContain("anthropic-marker-42");
+    } finally {
+      await proxy.child.stop();
+      provider.stop();
+      removeTree(logDir);
+      removeTree(codex.home);
+      removeTree(codex.workdir);
+    }
+  }, 90000);
+});

@@ -15,7 +15,8 @@ export type Reply =
   | { kind: "silence"; text?: string } // headers (and maybe a delta), then nothing
   | { kind: "json"; body: unknown } // a non-streamed chat.completion
   | { kind: "sse"; frames: string[] } // raw SSE frames, written as given
-  | { kind: "rejects"; param: string; then: Reply }; // 400 naming `param` while the request carries it
+  | { kind: "rejects"; param: string; then: Reply } // 400 naming `param` while the request carries it
+  | { kind: "anthropic"; text?: string; thinking?: string; calls?: ToolCallSpec[] }; // an Anthropic Messages stream
 
 export interface Recorded {
   method: string;
@@ -40,6 +41,36 @@ function splitText(text: string, size: number): string[] {
   const parts: string[] = [];
   for (let i = 0; i < text.length; i += size) parts.push(text.slice(i, i + size));
   return parts.length ? parts : [""];
+}
+
+function anthropicEvent(type: string, data: Record<string, unknown>): string {
+  return `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+}
+
+/** The event sequence the Anthropic Messages API streams. */
+function anthropicFrames(reply: { text?: string; thinking?: string; calls?: ToolCallSpec[] }): string[] {
+  const frames = [anthropicEvent("message_start", { message: { id: "msg_fake", type: "message", role: "assistant", model: "claude-fake", content: [],
+    usage: { input_tokens: 30, cache_read_input_tokens: 12, output_tokens: 1 } } })];
+  let index = 0;
+  if (reply.thinking) {
+    frames.push(anthropicEvent("content_block_start", { index, content_block: { type: "thinking", thinking: "" } }));
+    frames.push(anthropicEvent("content_block_delta", { index, delta: { type: "thinking_delta", thinking: reply.thinking } }));
+    frames.push(anthropicEvent("content_block_stop", { index: index++ }));
+  }
+  if (reply.text) {
+    frames.push(anthropicEvent("content_block_start", { index, content_block: { type: "text", text: "" } }));
+    for (const part of splitText(reply.text, 5)) frames.push(anthropicEvent("content_block_delta", { index, delta: { type: "text_delta", text: part } }));
+    frames.push(anthropicEvent("content_block_stop", { index: index++ }));
+  }
+  for (const call of reply.calls ?? []) {
+    frames.push(anthropicEvent("content_block_start", { index, content_block: { type: "tool_use", id: call.id ?? `toolu_${index}`, name: call.name, input: {} } }));
+    for (const part of splitText(call.arguments, 12)) frames.push(anthropicEvent("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: part } }));
+    frames.push(anthropicEvent("content_block_stop", { index: index++ }));
+  }
+  frames.push(anthropicEvent("ping", {}));
+  frames.push(anthropicEvent("message_delta", { delta: { stop_reason: reply.calls?.length ? "tool_use" : "end_turn" }, usage: { output_tokens: 17 } }));
+  frames.push(anthropicEvent("message_stop", {}));
+  return frames;
 }
 
 export class FakeProvider {
@@ -72,7 +103,7 @@ export class FakeProvider {
   }
 
   chatRequests(): Recorded[] {
-    return this.requests.filter((r) => r.path.endsWith("/chat/completions"));
+    return this.requests.filter((r) => r.path.endsWith("/chat/completions") || r.path.endsWith("/messages"));
   }
 
   stop(): void {
@@ -134,6 +165,10 @@ export class FakeProvider {
         return;
     }
     const frames: string[] = [];
+    if (reply.kind === "anthropic") {
+      frames.push(...anthropicFrames(reply));
+      return this.#stream(msg, frames, 0, record);
+    }
     if (reply.kind === "text") {
       frames.push(chunk({ role: "assistant", content: "" }));
       if (reply.reasoning) frames.push(chunk({ reasoning_content: reply.reasoning }));
@@ -153,14 +188,16 @@ export class FakeProvider {
       frames.push(`data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 } })}\n\n`);
     } else if (reply.kind === "sse") frames.push(...reply.frames);
     frames.push("data: [DONE]\n\n");
+    return this.#stream(msg, frames, reply.kind === "text" ? reply.delayMs ?? 0 : 0, record);
+  }
 
+  async #stream(msg: Soup.ServerMessage, frames: string[], delay: number, record: Recorded): Promise<void> {
     msg.set_status(200, null);
     const h = msg.get_response_headers();
     h.set_encoding(Soup.Encoding.CHUNKED);
     h.set_content_type("text/event-stream", null);
     msg.get_response_body().set_accumulate(false);
     msg.pause();
-    const delay = reply.kind === "text" ? reply.delayMs ?? 0 : 0;
     for (const frame of frames) {
       if (record.clientGone) return;
       msg.get_response_body().append_bytes(new GLib.Bytes(encoder.encode(frame)));

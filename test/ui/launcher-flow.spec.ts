@@ -104,7 +104,7 @@ describe("launcher flow", () => {
     expect(dialog.urlEntry.get_text()).toBe("https://generativelanguage.googleapis.com/v1beta/openai");
     expect(dialog.models()).toEqual(["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash", "gemini-2.0-flash-lite"]);
     expect(dialog.nameEntry.get_text()).toBe("Groq"); // a name the user has is not replaced
-    dialog.presetCombo.set_active_id("Anthropic");
+    dialog.presetCombo.set_active_id("Command Code");
     expect(dialog.keyHint.get_text()).toContain("not translated by this version yet");
     dialog.destroy();
   });

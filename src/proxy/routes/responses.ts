@@ -112,8 +112,9 @@ export class ResponsesRoute {
     const disconnected = msg.connect("disconnected", () => cancellable.cancel());
     const headers: Record<string, string> = { "Content-Type": "application/json", Accept: stream ? "text/event-stream" : "application/json", ...call.headers };
     const clientAuth = msg.get_request_headers().get_one("Authorization");
-    if (deps.apiKey) headers.Authorization = `Bearer ${deps.apiKey}`;
-    else if (clientAuth) headers.Authorization = clientAuth;
+    // Backends with their own key header (Anthropic's x-api-key) get no Bearer token besides.
+    if (deps.apiKey && !call.headers?.["x-api-key"]) headers.Authorization = `Bearer ${deps.apiKey}`;
+    else if (!deps.apiKey && clientAuth) headers.Authorization = clientAuth; // no key here: the client's own is the key
     const url = joinUrl(deps.targetUrl, call.path);
 
     let upstreamReply: UpstreamReply;
