@@ -5,9 +5,9 @@ import { applyLauncherSettings, CodexConfigError, TOKEN_ENV } from "../lib/codex
 import { backupFile, readTextFile, setAside, writeFileAtomic } from "../lib/files.js";
 import { buildModelCatalog, type Catalog } from "../lib/model-catalog.js";
 import type { AppPaths } from "../lib/paths.js";
+import { runCapture } from "../lib/subprocess.js";
 import { shellQuote, TERMINALS } from "../lib/terminal.js";
 
-Gio._promisify(Gio.Subprocess.prototype, "communicate_utf8_async", "communicate_utf8_finish");
 Gio._promisify(Gio.Subprocess.prototype, "wait_async", "wait_finish");
 
 /** Codex only needs the variable to exist; the proxy holds the provider's real key. */
@@ -26,19 +26,6 @@ export function findCodexDesktop(): string | null {
   for (const candidate of ["/opt/codex-desktop/start.sh", GLib.find_program_in_path("codex-desktop")])
     if (candidate && GLib.file_test(candidate, GLib.FileTest.IS_EXECUTABLE)) return candidate;
   return null;
-}
-
-async function runCapture(argv: string[], env: Record<string, string>, timeoutMs: number): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  const launcher = new Gio.SubprocessLauncher({ flags: Gio.SubprocessFlags.STDOUT_PIPE | Gio.SubprocessFlags.STDERR_PIPE | Gio.SubprocessFlags.STDIN_PIPE });
-  for (const [k, v] of Object.entries(env)) launcher.setenv(k, v, true);
-  const proc = launcher.spawnv(argv);
-  const timer = setTimeout(() => proc.force_exit(), timeoutMs);
-  try {
-    const [stdout, stderr] = (await proc.communicate_utf8_async("", null)) as unknown as [string, string];
-    return { ok: proc.get_successful(), stdout: stdout ?? "", stderr: stderr ?? "" };
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Codex's bundled model catalog (`codex debug models --bundled`), or null when it cannot tell. */

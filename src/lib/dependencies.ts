@@ -1,11 +1,10 @@
 // What the launcher depends on, detected at start-up and shown in the log pane.
-import Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import Gtk from "gi://Gtk?version=3.0";
 import Soup from "gi://Soup?version=3.0";
 import System from "system";
+import { runCapture } from "./subprocess.js";
 
-Gio._promisify(Gio.Subprocess.prototype, "communicate_utf8_async", "communicate_utf8_finish");
 
 /** gjs reports its version as an integer such as 17402 for 1.74.2. */
 export function gjsVersionString(encoded: number = System.version): string {
@@ -29,16 +28,12 @@ export interface ProgramStatus {
 export async function probeProgram(name: string, timeoutMs = 5000): Promise<ProgramStatus> {
   const path = GLib.find_program_in_path(name);
   if (!path) return { name, path: null, version: null };
-  const proc = Gio.Subprocess.new([path, "--version"], Gio.SubprocessFlags.STDOUT_PIPE | Gio.SubprocessFlags.STDERR_MERGE);
-  const timer = setTimeout(() => proc.force_exit(), timeoutMs);
   try {
-    const [stdout] = (await proc.communicate_utf8_async(null, null)) as unknown as [string | null, string | null];
-    const firstLine = (stdout ?? "").trim().split("\n")[0] ?? "";
-    if (!proc.get_successful()) return { name, path, version: null, error: firstLine || "exited with an error" };
+    const result = await runCapture([path, "--version"], {}, timeoutMs);
+    const firstLine = (result.stdout.trim() || result.stderr.trim()).split("\n")[0] ?? "";
+    if (!result.ok) return { name, path, version: null, error: firstLine || "exited with an error" };
     return { name, path, version: firstLine };
   } catch (e) {
     return { name, path, version: null, error: (e as Error).message };
-  } finally {
-    clearTimeout(timer);
   }
 }
