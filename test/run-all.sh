@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # The project's test command (npm test): type-check, build, package and install the .deb, then run
 # every spec (unit, proxy, UI, end-to-end with the real Codex CLI, installed package) under gjs + Xvfb.
+# A failing step is named on stderr; nothing it printed is swallowed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
+step=""
+trap 'echo "error: npm test stopped: ${step} failed (exit $?)" >&2' ERR
 
-echo "== type-check"
+step="type-check"; echo "== $step"
 npx tsc --noEmit
-echo "== build"
+step="build"; echo "== $step"
 node esbuild.config.mjs
-echo "== package"
+step="package"; echo "== $step"
 deb=$(scripts/build-deb.sh)
+step="installing $deb"
 $sudo apt-get install -y -qq --reinstall "./$deb" >/dev/null
 echo "installed $deb ($(du -k "$deb" | cut -f1) kB)"
-echo "== specs"
+step="specs"; echo "== $step"
 # The Codex CLI the end-to-end specs drive comes from node_modules, like a user's `npm i -g @openai/codex`.
 export PATH="$PWD/node_modules/.bin:$PATH"
 mapfile -t specs < <(find build/test -name '*.spec.js' | sort)
