@@ -34,7 +34,7 @@ mirror=$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}'
 
 unmount_all() {
   # Mounts live in the namespace and vanish with it; this only covers a run that was interrupted.
-  grep -o " $root/[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  { grep -o " $root/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 }
 unmount_all
 rm -rf "$root"

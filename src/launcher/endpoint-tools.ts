@@ -1,16 +1,12 @@
 // What the edit dialog does against a provider: list its models, and send one small request through a
 // temporary proxy to prove the whole path works.
-import { joinUrl } from "../proxy/backends.js";
-import type { BackendType } from "../proxy/options.js";
+import type { BackendType } from "../lib/backend-types.js";
+import { joinUrl } from "../proxy/translate/contract.js";
+import { backendDefinition } from "../proxy/translate/registry.js";
 import type { AppPaths } from "../lib/paths.js";
 import { requestJson } from "./http-client.js";
 import { ProxySupervisor } from "./proxy-supervisor.js";
 
-function authHeaders(backend: BackendType, apiKey: string): Record<string, string> {
-  if (!apiKey) return {};
-  if (backend === "anthropic") return { "x-api-key": apiKey, "anthropic-version": "2023-06-01" };
-  return { Authorization: `Bearer ${apiKey}` };
-}
 
 function errorText(status: number, body: unknown, text: string): string {
   const err = (body as { error?: { message?: string } | string })?.error;
@@ -21,7 +17,9 @@ function errorText(status: number, body: unknown, text: string): string {
 /** The provider's model ids from GET {base}/models. */
 export async function fetchModels(baseUrl: string, apiKey: string, backend: BackendType): Promise<string[]> {
   if (!/^https?:\/\//.test(baseUrl)) throw new Error("enter the base URL first");
-  const reply = await requestJson("GET", joinUrl(baseUrl, "models"), { headers: authHeaders(backend, apiKey), timeoutMs: 15000 });
+  const definition = backendDefinition(backend);
+  if (!definition) throw new Error(`the ${backend} backend is not served by this version`);
+  const reply = await requestJson("GET", joinUrl(baseUrl, definition.modelsPath), { headers: definition.headers(apiKey), timeoutMs: 15000 });
   if (reply.status !== 200) throw new Error(errorText(reply.status, reply.body, reply.text));
   type ModelEntry = { id?: string; name?: string } | string;
   const data = reply.body as { data?: ModelEntry[]; models?: ModelEntry[] };

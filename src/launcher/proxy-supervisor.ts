@@ -6,7 +6,7 @@ import { readTextFile, writeFileAtomic } from "../lib/files.js";
 import { readLines } from "../lib/line-reader.js";
 import type { AppPaths } from "../lib/paths.js";
 import { parseRegistry, withoutPid, withProcess } from "../lib/process-registry.js";
-import type { BackendType } from "../proxy/options.js";
+import type { BackendType } from "../lib/backend-types.js";
 import { requestJson } from "./http-client.js";
 
 Gio._promisify(Gio.Subprocess.prototype, "wait_async", "wait_finish");

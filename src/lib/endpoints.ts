@@ -1,7 +1,7 @@
 // The endpoints.json model of the original app, with validation and edits. Pure.
 // Sections and fields this version does not know (ai_monitoring, bgp pools, prompt_enhancer, ...) are
 // carried through untouched when saving.
-import { BACKEND_TYPES, type BackendType } from "../proxy/options.js";
+import { BACKEND_TYPES, type BackendType } from "./backend-types.js";
 
 export interface Endpoint {
   name: string;

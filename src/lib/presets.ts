@@ -1,5 +1,5 @@
 // Provider presets: one click fills the backend type, base URL and model list. Pure data.
-import type { BackendType } from "../proxy/options.js";
+import type { BackendType } from "./backend-types.js";
 
 export interface ProviderPreset {
   name: string;
@@ -53,6 +53,3 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
 export function findPreset(name: string | undefined | null): ProviderPreset | undefined {
   return PROVIDER_PRESETS.find((p) => p.name === name);
 }
-
-/** Backends whose translation this version of the proxy implements. */
-export const SUPPORTED_BACKENDS: readonly BackendType[] = ["openai-compat", "native", "anthropic"];

@@ -4,7 +4,6 @@ import { GcScheduler } from "../lib/gc-scheduler.js";
 import { LogFile } from "../lib/log-file.js";
 import { userPaths } from "../lib/system-paths.js";
 import { APP_VERSION } from "../lib/version.js";
-import type { BackendAdapter } from "./backends.js";
 import { CapsStore } from "./caps-store.js";
 import { sendError, sendJson } from "./http.js";
 import { ProxyMetrics } from "./metrics.js";
@@ -14,26 +13,10 @@ import { ResponseStore } from "./response-store.js";
 import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
 import { ResponsesRoute } from "./routes/responses.js";
 import { ProxyServer } from "./server.js";
-import { anthropicAdapter } from "./translate/anthropic/adapter.js";
-import { nativeAdapter } from "./translate/native/adapter.js";
-import { openAiCompatAdapter } from "./translate/openai-compat/adapter.js";
-import { DEFAULT_CHAT_OPTIONS } from "./translate/openai-compat/request.js";
+import { backendDefinition } from "./translate/registry.js";
 import { UpstreamClient } from "./upstream.js";
 
 export const MAX_STREAM_BUFFER_BYTES = 8 * 1024 * 1024;
-
-function adapterFor(options: ProxyOptions, caps: CapsStore): BackendAdapter | null {
-  switch (options.backend) {
-    case "openai-compat":
-      return openAiCompatAdapter(DEFAULT_CHAT_OPTIONS, options.targetUrl, caps);
-    case "native":
-      return nativeAdapter();
-    case "anthropic":
-      return anthropicAdapter(DEFAULT_CHAT_OPTIONS, options.apiKey);
-    default:
-      return null;
-  }
-}
 
 export function readModels(options: ProxyOptions): string[] {
   if (!options.modelsFile) return [];
@@ -55,13 +38,14 @@ export function createProxyApp(options: ProxyOptions, models: string[]): ProxyAp
   const server = new ProxyServer(options);
   server.models = models;
   const cacheDir = options.logDir ?? userPaths().cacheDir;
-  const adapter = adapterFor(options, new CapsStore(`${cacheDir}/provider-caps.json`, (line) => log.write(line)));
+  const backend = backendDefinition(options.backend);
+  const adapter = backend?.create({ targetUrl: options.targetUrl, quirks: new CapsStore(`${cacheDir}/provider-caps.json`, (line) => log.write(line)) });
   const upstream = new UpstreamClient(`codex-launcher-proxy/${APP_VERSION}`);
   const store = new ResponseStore();
 
-  if (adapter) {
+  if (backend && adapter) {
     const route = new ResponsesRoute({
-      adapter, upstream, targetUrl: options.targetUrl, apiKey: options.apiKey, store, metrics, log,
+      adapter, providerHeaders: backend.headers(options.apiKey), upstream, targetUrl: options.targetUrl, apiKey: options.apiKey, store, metrics, log,
       retryPolicy: DEFAULT_RETRY_POLICY, idleTimeoutMs: options.idleTimeoutS * 1000, maxBodyBytes: options.maxBodyMb * 1024 * 1024,
       maxStreamBufferBytes: MAX_STREAM_BUFFER_BYTES, onStreamCount: (d) => (server.activeStreams += d), gc: new GcScheduler(),
       forceModel: options.forceModel,

@@ -1,5 +1,5 @@
 // The /health document. Pure: the server passes in the live figures.
-import type { BackendType } from "./options.js";
+import type { BackendType } from "../lib/backend-types.js";
 
 export interface HealthInputs {
   version: string;

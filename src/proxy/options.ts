@@ -1,19 +1,7 @@
 // The proxy's command-line interface, compatible with the original translate-proxy.py flags.
 // Pure: no gi:// imports.
+import { BACKEND_TYPES, type BackendType } from "../lib/backend-types.js";
 import { parseFlags, UsageError, type FlagSpecs } from "../lib/cli-args.js";
-
-export const BACKEND_TYPES = [
-  "openai-compat",
-  "native",
-  "anthropic",
-  "command-code",
-  "gemini-oauth-cli",
-  "gemini-oauth-antigravity",
-  "kiro-oauth",
-  "freebuff",
-] as const;
-
-export type BackendType = (typeof BACKEND_TYPES)[number];
 
 export const PROXY_FLAGS = {
   port: { kind: "int", min: 0, max: 65535, help: "port to listen on (0 picks a free one; default 8080)" },

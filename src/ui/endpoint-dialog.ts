@@ -4,8 +4,8 @@ import GObject from "gi://GObject";
 import GLib from "gi://GLib";
 import Gtk from "gi://Gtk?version=3.0";
 import { validateEndpoint, type Endpoint } from "../lib/endpoints.js";
-import { CUSTOM_PRESET, findPreset, PROVIDER_PRESETS, SUPPORTED_BACKENDS } from "../lib/presets.js";
-import { BACKEND_TYPES, type BackendType } from "../proxy/options.js";
+import { BACKEND_TYPES, isServedBackend, type BackendType } from "../lib/backend-types.js";
+import { CUSTOM_PRESET, findPreset, PROVIDER_PRESETS } from "../lib/presets.js";
 
 export interface EndpointDialogActions {
   fetchModels(baseUrl: string, apiKey: string, backend: BackendType): Promise<string[]>;
@@ -76,7 +76,7 @@ export class EndpointDialog extends Gtk.Dialog {
     for (const p of [PROVIDER_PRESETS[0], ...PROVIDER_PRESETS.slice(1).sort((a, b) => a.name.localeCompare(b.name))])
       presetCombo.append(p.name, p.name);
     const backendCombo = new Gtk.ComboBoxText();
-    for (const b of BACKEND_TYPES) backendCombo.append(b, SUPPORTED_BACKENDS.includes(b) ? b : `${b} (not translated yet)`);
+    for (const b of BACKEND_TYPES) backendCombo.append(b, isServedBackend(b) ? b : `${b} (not translated yet)`);
     const urlEntry = new Gtk.Entry({ placeholder_text: "https://api.example.com/v1" });
     const keyEntry = new Gtk.Entry({ visibility: false, input_purpose: Gtk.InputPurpose.PASSWORD, placeholder_text: "stored in your keyring" });
     const showKey = new Gtk.CheckButton({ label: "Show" });
@@ -177,7 +177,7 @@ export class EndpointDialog extends Gtk.Dialog {
     const parts: string[] = [];
     if (preset?.keyHint) parts.push(`Get a key at ${GLib.markup_escape_text(preset.keyHint, -1)}.`);
     if (preset?.keyOptional) parts.push("Local servers usually need no key.");
-    if (backend && !SUPPORTED_BACKENDS.includes(backend)) parts.push(`<b>The ${backend} backend is not translated by this version yet.</b>`);
+    if (backend && !isServedBackend(backend)) parts.push(`<b>The ${backend} backend is not translated by this version yet.</b>`);
     this.keyHint.set_markup(parts.join(" "));
   }
 

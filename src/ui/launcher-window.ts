@@ -5,7 +5,7 @@ import GLib from "gi://GLib";
 import Gtk from "gi://Gtk?version=3.0";
 import { probeProgram, runtimeVersions } from "../lib/dependencies.js";
 import { preferredModel, type Endpoint } from "../lib/endpoints.js";
-import { SUPPORTED_BACKENDS } from "../lib/presets.js";
+import { isServedBackend } from "../lib/backend-types.js";
 import { APP_NAME, APP_VERSION } from "../lib/version.js";
 import type { AppContext } from "../launcher/app-context.js";
 import { findCodex, findCodexDesktop, launchCodexCli, launchCodexDesktop, writeCodexConfig, type ConfigWrite } from "../launcher/codex-session.js";
@@ -323,7 +323,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     const s = this.ctx.supervisor;
     if (s.running && s.spec?.endpointName === endpoint.name && s.spec.model === model && (await s.health(1500))) return s.port;
     if (s.running) await s.stop();
-    if (!SUPPORTED_BACKENDS.includes(endpoint.backend_type))
+    if (!isServedBackend(endpoint.backend_type))
       this.log(`warning: the ${endpoint.backend_type} backend is not translated by this version; requests will fail with 501`);
     const apiKey = await this.ctx.endpoints.keyFor(endpoint.name);
     this.log(`starting the proxy for ${endpoint.name} (${endpoint.backend_type}, ${endpoint.base_url}), model ${model}`);

@@ -3,8 +3,8 @@
 // caches are moved aside, Codex sessions are never ended).
 import Gio from "gi://Gio";
 import GLib from "gi://GLib";
+import { isServedBackend } from "../lib/backend-types.js";
 import type { AppPaths } from "../lib/paths.js";
-import { SUPPORTED_BACKENDS } from "../lib/presets.js";
 import { cleanupStaleProcesses } from "../launcher/cleanup.js";
 import { findCodex, writeCodexConfig } from "../launcher/codex-session.js";
 import type { EndpointsStore } from "../launcher/endpoints-store.js";
@@ -113,7 +113,7 @@ export class ActionExecutor {
   async #switchProvider(): Promise<string | null> {
     const s = this.deps.supervisor;
     const current = s.spec?.endpointName;
-    const candidates = this.deps.endpoints.doc.endpoints.filter((e) => SUPPORTED_BACKENDS.includes(e.backend_type) && (e.default_model || e.models.length));
+    const candidates = this.deps.endpoints.doc.endpoints.filter((e) => isServedBackend(e.backend_type) && (e.default_model || e.models.length));
     const at = candidates.findIndex((e) => e.name === current);
     const next = candidates.length > 1 ? candidates[(at + 1) % candidates.length] : null;
     if (!next || next.name === current) return "there is no other usable endpoint to switch to";

@@ -1,10 +1,10 @@
 import { shouldCollect } from "../../src/lib/gc-policy.js";
 import { capsKey, parseCapsFile } from "../../src/proxy/caps.js";
 import { blamedQuirks, withoutQuirks } from "../../src/proxy/translate/openai-compat/quirks.js";
-import type { ChatRequest } from "../../src/proxy/translate/openai-compat/request.js";
+import type { ChatRequest } from "../../src/proxy/translate/chat/request.js";
 import { redactSecrets } from "../../src/lib/redact.js";
 import { Utf8StreamDecoder } from "../../src/lib/utf8-stream.js";
-import { joinUrl } from "../../src/proxy/backends.js";
+import { joinUrl } from "../../src/proxy/translate/contract.js";
 import { describeUpstreamError, statusPhrase } from "../../src/proxy/errors.js";
 import { percentile, ProxyMetrics } from "../../src/proxy/metrics.js";
 import { modelsDocument, parseModelsFile } from "../../src/proxy/models.js";

@@ -1,6 +1,6 @@
 import { AnthropicEvents } from "../../src/proxy/translate/anthropic/events.js";
 import { responsesToAnthropic } from "../../src/proxy/translate/anthropic/request.js";
-import { DEFAULT_CHAT_OPTIONS } from "../../src/proxy/translate/openai-compat/request.js";
+import { DEFAULT_CHAT_OPTIONS } from "../../src/proxy/translate/chat/request.js";
 import { captureBody, FIRST_TURN, FOLLOWUP_APPLY_PATCH, FOLLOWUP_FUNCTION } from "../helpers/captures.js";
 
 describe("Responses → Anthropic Messages request", () => {

@@ -1,4 +1,5 @@
-import { responsesToChat, TranslationError, type ChatMessage } from "../../src/proxy/translate/openai-compat/request.js";
+import { responsesToChat, type ChatMessage } from "../../src/proxy/translate/chat/request.js";
+import { TranslationError } from "../../src/proxy/translate/contract.js";
 import { captureBody, FIRST_TURN, FOLLOWUP_APPLY_PATCH, FOLLOWUP_FUNCTION, GPT55, RESPONSES_LITE } from "../helpers/captures.js";
 
 describe("Responses → Chat Completions request (Codex captures)", () => {

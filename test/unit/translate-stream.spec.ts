@@ -1,5 +1,6 @@
-import { chatCompletionToResponse, ChatToResponsesStream, type ChatChunk, type ResponsesEvent } from "../../src/proxy/translate/openai-compat/stream.js";
-import { ThinkSplitter } from "../../src/proxy/translate/openai-compat/think-splitter.js";
+import { chatCompletionToResponse, ChatToResponsesStream, type ChatChunk } from "../../src/proxy/translate/chat/stream.js";
+import type { ResponsesEvent } from "../../src/proxy/translate/contract.js";
+import { ThinkSplitter } from "../../src/proxy/translate/chat/think-splitter.js";
 import { toChatTools } from "../../src/proxy/translate/tools.js";
 
 const origins = toChatTools([

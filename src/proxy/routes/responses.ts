@@ -5,7 +5,6 @@ import type { GcScheduler } from "../../lib/gc-scheduler.js";
 import { randomId } from "../../lib/ids.js";
 import { Utf8StreamDecoder } from "../../lib/utf8-stream.js";
 import type { LogFile } from "../../lib/log-file.js";
-import { joinUrl, type BackendAdapter, type ReplyTranslator, type UpstreamCall } from "../backends.js";
 import { describeUpstreamError, statusPhrase } from "../errors.js";
 import { requestBody, sendError, sendJson } from "../http.js";
 import type { ProxyMetrics } from "../metrics.js";
@@ -14,12 +13,13 @@ import type { InputItem, ResponsesRequest } from "../responses/types.js";
 import type { RetryPolicy } from "../retry-policy.js";
 import { formatSse, SseOverflowError, SseParser } from "../sse.js";
 import { StreamingResponse } from "../sse-writer.js";
-import { TranslationError } from "../translate/openai-compat/request.js";
-import type { ResponsesEvent } from "../translate/openai-compat/stream.js";
+import { joinUrl, TranslationError, type BackendAdapter, type ReplyTranslator, type ResponsesEvent, type UpstreamCall } from "../translate/contract.js";
 import { BodyReader, UpstreamClient, UpstreamError, type UpstreamReply } from "../upstream.js";
 
 export interface ResponsesRouteDeps {
   adapter: BackendAdapter;
+  /** The backend's own headers with the provider key (empty when the proxy holds no key). */
+  providerHeaders: Record<string, string>;
   upstream: UpstreamClient;
   targetUrl: string;
   apiKey: string;
@@ -112,9 +112,8 @@ export class ResponsesRoute {
     const disconnected = msg.connect("disconnected", () => cancellable.cancel());
     const headers: Record<string, string> = { "Content-Type": "application/json", Accept: stream ? "text/event-stream" : "application/json", ...call.headers };
     const clientAuth = msg.get_request_headers().get_one("Authorization");
-    // Backends with their own key header (Anthropic's x-api-key) get no Bearer token besides.
-    if (deps.apiKey && !call.headers?.["x-api-key"]) headers.Authorization = `Bearer ${deps.apiKey}`;
-    else if (!deps.apiKey && clientAuth) headers.Authorization = clientAuth; // no key here: the client's own is the key
+    Object.assign(headers, deps.providerHeaders);
+    if (!deps.apiKey && clientAuth) headers.Authorization = clientAuth; // no key here: the client's own is the key
     const url = joinUrl(deps.targetUrl, call.path);
 
     let upstreamReply: UpstreamReply;

@@ -1,6 +1,6 @@
 // Anthropic stream events (and a whole Messages reply) → Chat Completions chunks, so the one
 // Chat→Responses mapper serves both. Pure; one instance per response (it keeps the usage).
-import type { ChatChunk, ChatUsage } from "../openai-compat/stream.js";
+import type { ChatChunk, ChatUsage } from "../chat/stream.js";
 
 const FINISH: Record<string, string> = { end_turn: "stop", stop_sequence: "stop", tool_use: "tool_calls", max_tokens: "length", refusal: "content_filter", pause_turn: "stop" };
 

@@ -1,7 +1,7 @@
 // Responses request → Anthropic Messages request. Pure. The item walk is the Chat Completions one
 // (same pairing rules); this file reshapes its messages into Anthropic's alternating turns and blocks.
 import type { ResponsesRequest } from "../../responses/types.js";
-import { responsesToChat, type ChatContentPart, type ChatMessage, type ChatRequestOptions } from "../openai-compat/request.js";
+import { responsesToChat, type ChatContentPart, type ChatMessage, type ChatRequestOptions } from "../chat/request.js";
 import type { ToolOrigin } from "../tools.js";
 
 export type AnthropicBlock =

@@ -1,9 +1,8 @@
 // The native backend: providers that speak the Responses API themselves (OpenAI). Events pass through;
 // the translator only watches for the end of the response and its usage.
 import { randomId } from "../../../lib/ids.js";
-import type { BackendAdapter, ReplyTranslator } from "../../backends.js";
 import type { InputItem, ResponseObject, ResponsesRequest } from "../../responses/types.js";
-import type { ResponsesEvent } from "../openai-compat/stream.js";
+import { bearerHeaders, type BackendAdapter, type BackendDefinition, type ReplyTranslator, type ResponsesEvent } from "../contract.js";
 
 const TERMINAL = new Set(["response.completed", "response.failed", "response.incomplete"]);
 
@@ -61,3 +60,5 @@ class PassthroughTranslator implements ReplyTranslator {
     return [{ type: "response.failed", sequence_number: this.#seq++, response: this.response }];
   }
 }
+
+export const nativeBackend: BackendDefinition = { headers: bearerHeaders, modelsPath: "models", create: () => nativeAdapter() };

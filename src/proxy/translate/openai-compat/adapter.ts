@@ -1,12 +1,11 @@
 // The openai-compat backend: Chat Completions providers (DeepSeek, OpenRouter, Groq, Ollama, vLLM, ...).
-import type { BackendAdapter, QuirkMemory, ReplyTranslator, UpstreamCall } from "../../backends.js";
 import { capsKey } from "../../caps.js";
 import type { InputItem, Json, ResponsesRequest } from "../../responses/types.js";
+import { chatReplyTranslator } from "../chat/reply.js";
+import { DEFAULT_CHAT_OPTIONS, responsesToChat, type ChatRequestOptions } from "../chat/request.js";
+import { completionAsChunk, type ChatChunk, type ChatCompletion } from "../chat/stream.js";
+import { bearerHeaders, FORGET_NOTHING, type BackendAdapter, type BackendDefinition, type QuirkMemory, type UpstreamCall } from "../contract.js";
 import { blamedQuirks, withoutQuirks } from "./quirks.js";
-import { responsesToChat, type ChatRequestOptions } from "./request.js";
-import { ChatToResponsesStream, completionAsChunk, type ChatChunk } from "./stream.js";
-
-const FORGET_NOTHING: QuirkMemory = { quirksFor: () => new Set(), learn: () => {} };
 
 export function openAiCompatAdapter(options: ChatRequestOptions, targetUrl = "", memory: QuirkMemory = FORGET_NOTHING): BackendAdapter {
   return {
@@ -14,29 +13,16 @@ export function openAiCompatAdapter(options: ChatRequestOptions, targetUrl = "",
     prepare(request: ResponsesRequest, input: InputItem[], stream: boolean) {
       const translation = responsesToChat({ ...request, input, stream }, options);
       const key = capsKey(targetUrl, translation.body.model);
-      const translator = (): ReplyTranslator => {
-        const mapper = new ChatToResponsesStream({
-          model: translation.body.model,
-          origins: translation.origins,
-          parallelToolCalls: request.parallel_tool_calls ?? true,
-          toolChoice: (request.tool_choice ?? "auto") as Json,
-        });
-        return {
-          get response() {
-            return mapper.response;
-          },
-          get ended() {
-            return mapper.ended;
-          },
-          start: () => mapper.start(),
-          message: (data) => mapper.chunk(data as ChatChunk),
-          whole: (body) => mapper.chunk(completionAsChunk(body as Parameters<typeof completionAsChunk>[0])),
-          // No [DONE] and no finish_reason: the provider hung up mid-answer.
-          finish: (cleanEnd) => (cleanEnd || mapper.finishReason ? mapper.finish()
-            : mapper.fail("stream_error", "stream error: the provider closed the stream before finishing the answer")),
-          fail: (code, message) => mapper.fail(code, message),
-        };
-      };
+      const translator = () => chatReplyTranslator({
+        model: translation.body.model,
+        origins: translation.origins,
+        parallelToolCalls: request.parallel_tool_calls ?? true,
+        toolChoice: (request.tool_choice ?? "auto") as Json,
+      }, {
+        chunk: (data) => data as ChatChunk,
+        whole: (body) => completionAsChunk(body as ChatCompletion),
+        endMarker: "finishing the answer",
+      });
       const callWithout = (drops: Set<string>): UpstreamCall => ({
         path: "chat/completions",
         body: withoutQuirks(translation.body, drops),
@@ -54,3 +40,9 @@ export function openAiCompatAdapter(options: ChatRequestOptions, targetUrl = "",
     },
   };
 }
+
+export const openAiCompatBackend: BackendDefinition = {
+  headers: bearerHeaders,
+  modelsPath: "models",
+  create: ({ targetUrl, quirks }) => openAiCompatAdapter(DEFAULT_CHAT_OPTIONS, targetUrl, quirks),
+};

@@ -1,7 +1,7 @@
 // Provider quirks learned from 400/422 answers (the original's ErrorAnalyzer): when a provider rejects
 // an optional parameter by name, the request is sent again without it and the lesson is remembered
 // for that endpoint and model. Pure.
-import type { ChatRequest } from "./request.js";
+import type { ChatRequest } from "../chat/request.js";
 
 /** Optional parts of a Chat Completions request that some providers reject. */
 export const QUIRKS = [

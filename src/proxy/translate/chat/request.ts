@@ -1,5 +1,6 @@
 // Responses request → Chat Completions request. Pure.
 import type { ContentPart, InputItem, Json, ResponsesRequest, ToolSpec } from "../../responses/types.js";
+import { TranslationError } from "../contract.js";
 import { chatNameForCall, CUSTOM_TOOL_ARGUMENT, toChatTools, type ChatFunctionTool, type ToolOrigin } from "../tools.js";
 
 export interface ChatToolCall {
@@ -51,10 +52,6 @@ export interface ChatTranslation {
   origins: Map<string, ToolOrigin>;
   /** What could not be carried over, for the log. */
   notes: string[];
-}
-
-export class TranslationError extends Error {
-  override name = "TranslationError";
 }
 
 function textOf(content: string | ContentPart[] | undefined | null): string {

@@ -1,13 +1,24 @@
 // The small surface every provider adapter implements, so the route stays the same for all of them.
 // Pure: adapters map data; the route does the I/O.
-import type { ResponsesEvent } from "./translate/openai-compat/stream.js";
-import type { InputItem, ResponseObject, ResponsesRequest } from "./responses/types.js";
+import type { InputItem, ResponseObject, ResponsesRequest } from "../responses/types.js";
+
+/** One Responses API stream event as Codex reads it. */
+export interface ResponsesEvent {
+  type: string;
+  sequence_number: number;
+  [key: string]: unknown;
+}
+
+/** A request the adapter cannot express for its provider (the client's error: 400). */
+export class TranslationError extends Error {
+  override name = "TranslationError";
+}
 
 export interface UpstreamCall {
   /** Path appended to the endpoint's base URL, e.g. "chat/completions". */
   path: string;
   body: unknown;
-  /** Extra request headers the provider needs. */
+  /** Extra request headers this call needs (besides the backend's own `headers(key)`). */
   headers?: Record<string, string>;
   /** What could not be carried over (logged once per distinct note). */
   notes: string[];
@@ -25,6 +36,8 @@ export interface QuirkMemory {
   quirksFor(key: string): Set<string>;
   learn(key: string, quirks: readonly string[]): void;
 }
+
+export const FORGET_NOTHING: QuirkMemory = { quirksFor: () => new Set(), learn: () => {} };
 
 /** Turns one upstream reply (stream messages or a whole JSON body) into Responses events. */
 export interface ReplyTranslator {
@@ -44,6 +57,27 @@ export interface BackendAdapter {
   readonly name: string;
   /** Throws TranslationError for requests it cannot express. `input` already includes stored history. */
   prepare(request: ResponsesRequest, input: InputItem[], stream: boolean): UpstreamCall;
+}
+
+/** What the proxy knows when it builds a backend's adapter. */
+export interface AdapterContext {
+  targetUrl: string;
+  /** Learned provider quirks (provider-caps.json). */
+  quirks: QuirkMemory;
+}
+
+/** One backend: how to authenticate to it, where it lists models, and its adapter. */
+export interface BackendDefinition {
+  /** Headers every request to this provider carries: the key in the provider's own header, its API version. */
+  headers(apiKey: string): Record<string, string>;
+  /** GET {base}/{modelsPath} lists the provider's models. */
+  modelsPath: string;
+  create(context: AdapterContext): BackendAdapter;
+}
+
+/** Bearer-token authentication, as OpenAI and most compatible providers use. */
+export function bearerHeaders(apiKey: string): Record<string, string> {
+  return apiKey ? { Authorization: `Bearer ${apiKey}` } : {};
 }
 
 /** Joins a base URL and a path without doubling segments (…/v1/chat/completions/chat/completions). */

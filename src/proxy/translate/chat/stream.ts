@@ -1,6 +1,7 @@
 // Chat Completions stream chunks → Responses API stream events. Pure; one instance per response.
 import { randomId } from "../../../lib/ids.js";
 import type { Json, OutputItem, ResponseObject, Usage } from "../../responses/types.js";
+import type { ResponsesEvent } from "../contract.js";
 import { callFromChat, type ToolOrigin } from "../tools.js";
 import { ThinkSplitter } from "./think-splitter.js";
 
@@ -30,12 +31,6 @@ export interface ChatUsage {
   prompt_tokens_details?: { cached_tokens?: number } | null;
   completion_tokens_details?: { reasoning_tokens?: number } | null;
   prompt_cache_hit_tokens?: number;
-}
-
-export interface ResponsesEvent {
-  type: string;
-  sequence_number: number;
-  [key: string]: unknown;
 }
 
 export interface StreamContext {
