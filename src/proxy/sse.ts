@@ -80,6 +80,44 @@ export class SseParser {
   }
 }
 
+/**
+ * One JSON document per line (newline-delimited JSON), as some providers stream; a line may also carry
+ * an SSE-style `data:` prefix, and blank lines and `:` comments are skipped. Same surface as SseParser.
+ */
+export class JsonLinesParser {
+  #buffer = "";
+
+  constructor(private readonly maxBufferChars = 8 * 1024 * 1024) {}
+
+  feed(text: string): SseMessage[] {
+    this.#buffer += text;
+    const out: SseMessage[] = [];
+    let start = 0;
+    for (let nl = this.#buffer.indexOf("\n"); nl >= 0; nl = this.#buffer.indexOf("\n", start)) {
+      this.#line(this.#buffer.slice(start, nl), out);
+      start = nl + 1;
+    }
+    this.#buffer = this.#buffer.slice(start);
+    if (this.#buffer.length > this.maxBufferChars)
+      throw new SseOverflowError(`upstream stream line exceeds ${Math.round(this.maxBufferChars / 1048576)} MB`);
+    return out;
+  }
+
+  end(): SseMessage[] {
+    const out: SseMessage[] = [];
+    this.#line(this.#buffer, out);
+    this.#buffer = "";
+    return out;
+  }
+
+  #line(raw: string, out: SseMessage[]): void {
+    let line = raw.trim();
+    if (line === "" || line.startsWith(":") || line.startsWith("event:")) return;
+    if (line.startsWith("data:")) line = line.slice(5).trim();
+    if (line !== "") out.push({ event: null, data: line });
+  }
+}
+
 export class SseOverflowError extends Error {
   override name = "SseOverflowError";
 }

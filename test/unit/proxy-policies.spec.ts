@@ -11,7 +11,7 @@ import { modelsDocument, parseModelsFile } from "../../src/proxy/models.js";
 import { ResponseStore } from "../../src/proxy/response-store.js";
 import type { ResponseObject } from "../../src/proxy/responses/types.js";
 import { DEFAULT_RETRY_POLICY, nextRetryDelay, parseRetryAfter } from "../../src/proxy/retry-policy.js";
-import { formatSse, SseOverflowError, SseParser } from "../../src/proxy/sse.js";
+import { formatSse, JsonLinesParser, SseOverflowError, SseParser } from "../../src/proxy/sse.js";
 
 describe("retry policy", () => {
   it("reads Retry-After as seconds or as an HTTP date", () => {
@@ -57,6 +57,16 @@ describe("SSE", () => {
   it("bounds an unfinished message", () => {
     const parser = new SseParser(1000);
     expect(() => parser.feed(`data: ${"x".repeat(2000)}`)).toThrowError(SseOverflowError);
+  });
+
+  it("reads one JSON document per line, with or without a data: prefix, split anywhere", () => {
+    const parser = new JsonLinesParser();
+    const text = "{\"a\":1}\r\n\ndata: {\"b\":2}\n: comment\nevent: x\n{\"c\":3}";
+    const out = [];
+    for (const ch of text) out.push(...parser.feed(ch));
+    out.push(...parser.end());
+    expect(out.map((m) => m.data)).toEqual(["{\"a\":1}", "{\"b\":2}", "{\"c\":3}"]);
+    expect(() => new JsonLinesParser(100).feed("x".repeat(200))).toThrowError(SseOverflowError);
   });
 
   it("formats named events", () => {

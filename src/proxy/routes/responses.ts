@@ -11,9 +11,9 @@ import type { ProxyMetrics } from "../metrics.js";
 import type { ResponseStore } from "../response-store.js";
 import type { InputItem, ResponsesRequest } from "../responses/types.js";
 import type { RetryPolicy } from "../retry-policy.js";
-import { formatSse, SseOverflowError, SseParser } from "../sse.js";
+import { formatSse, JsonLinesParser, SseOverflowError, SseParser } from "../sse.js";
 import { StreamingResponse } from "../sse-writer.js";
-import { joinUrl, TranslationError, type BackendAdapter, type ReplyTranslator, type ResponsesEvent, type UpstreamCall } from "../translate/contract.js";
+import { joinUrl, TranslationError, type BackendAdapter, type ReplyTranslator, type ResponsesEvent, type StreamFraming, type UpstreamCall } from "../translate/contract.js";
 import { BodyReader, UpstreamClient, UpstreamError, type UpstreamReply } from "../upstream.js";
 
 export interface ResponsesRouteDeps {
@@ -38,6 +38,11 @@ export interface ResponsesRouteDeps {
 }
 
 const MAX_ERROR_BODY = 1024 * 1024;
+
+type SendResult =
+  | { kind: "reply"; call: UpstreamCall; reply: UpstreamReply }
+  | { kind: "failed"; status: number; message: string; code: string | null; headers: Record<string, string> }
+  | { kind: "client_gone" };
 /** Parameter adjustments after a 400/422 (the original's ErrorAnalyzer allowed 2). */
 const MAX_ADJUSTMENTS = 2;
 
@@ -95,7 +100,7 @@ export class ResponsesRoute {
     const stream = request.stream === true;
     let call: UpstreamCall;
     try {
-      call = deps.adapter.prepare(request, input, stream);
+      call = await deps.adapter.prepare(request, input, stream);
     } catch (e) {
       if (e instanceof TranslationError) return reply(400, e.message, "invalid_request");
       throw e;
@@ -110,49 +115,15 @@ export class ResponsesRoute {
 
     const cancellable = new Gio.Cancellable();
     const disconnected = msg.connect("disconnected", () => cancellable.cancel());
-    const headers: Record<string, string> = { "Content-Type": "application/json", Accept: stream ? "text/event-stream" : "application/json", ...call.headers };
     const clientAuth = msg.get_request_headers().get_one("Authorization");
-    Object.assign(headers, deps.providerHeaders);
-    if (!deps.apiKey && clientAuth) headers.Authorization = clientAuth; // no key here: the client's own is the key
-    const url = joinUrl(deps.targetUrl, call.path);
-
-    let upstreamReply: UpstreamReply;
-    for (let adjustments = 0; ; adjustments++) {
-      try {
-        upstreamReply = await deps.upstream.sendWithRetries(
-          { method: "POST", url, headers, body: new TextEncoder().encode(JSON.stringify(call.body)) },
-          deps.retryPolicy, cancellable, deps.idleTimeoutMs,
-          (n) => deps.log.write(`req=${id} upstream ${n.reason} (retry ${n.attempt}/${n.maxAttempts - 1} in ${(n.delayMs / 1000).toFixed(1)} s)`));
-      } catch (e) {
-        msg.disconnect(disconnected);
-        if (!(e instanceof UpstreamError)) throw e;
-        deps.metrics.recordUpstreamError(e.kind, e.message, Date.now());
-        if (e.kind === "client_gone") {
-          deps.log.write(`req=${id} client went away before the provider answered (Broken pipe)`);
-          return;
-        }
-        deps.log.write(`req=${id} upstream ${e.message}`);
-        return reply(e.kind === "timeout" ? 504 : 502, `upstream unreachable: ${e.message}`, e.kind, {}, true);
-      }
-      if (upstreamReply.status < 400) break;
-
-      const text = await new BodyReader(upstreamReply.stream, cancellable, deps.idleTimeoutMs).text(MAX_ERROR_BODY).catch(() => "");
-      const { message, code } = describeUpstreamError(upstreamReply.status, text);
-      const status = upstreamReply.status;
-      const adjusted = adjustments < MAX_ADJUSTMENTS ? call.retryAfterError?.(status, message) ?? null : null;
-      if (adjusted) {
-        // The provider named an optional parameter it does not take: drop it, remember, send again.
-        deps.log.write(`req=${id} error analysis: HTTP ${status} names ${adjusted.dropped.join(", ")}; retrying without (remembered for this model)`);
-        call = adjusted.call;
-        continue;
-      }
+    const sent = await this.#send(id, call, stream, clientAuth, cancellable);
+    if (sent.kind !== "reply") {
       msg.disconnect(disconnected);
-      deps.metrics.recordUpstreamError(status === 429 ? "http_429" : status >= 500 ? "http_5xx" : "http_4xx", message, Date.now());
-      deps.log.write(`req=${id} upstream HTTP ${status} ${statusPhrase(status)}: ${message}`);
-      const retryAfter = upstreamReply.headers.get_one("Retry-After");
-      return reply(status, `upstream HTTP ${status}: ${message}`, code, status === 429 && retryAfter ? { "Retry-After": retryAfter } : {}, true);
+      if (sent.kind === "client_gone") return;
+      return reply(sent.status, sent.message, sent.code, sent.headers, true);
     }
-
+    call = sent.call;
+    const upstreamReply = sent.reply;
     const translator = call.translator();
     deps.metrics.activeStreams++;
     deps.onStreamCount(1);
@@ -169,11 +140,11 @@ export class ResponsesRoute {
           if (ttfbMs === null) ttfbMs = Date.now() - started;
           await out.write(events.map((e) => formatSse(e.type, e)).join(""));
         };
-        outcome = await this.#pump(id, upstreamReply, translator, cancellable, emit);
+        outcome = await this.#pumpAll(id, call, upstreamReply, translator, stream, clientAuth, cancellable, emit);
         if (out.closed && outcome !== "completed") outcome = "client_gone";
         out.end();
       } else {
-        outcome = await this.#pump(id, upstreamReply, translator, cancellable, async () => {});
+        outcome = await this.#pumpAll(id, call, upstreamReply, translator, stream, clientAuth, cancellable, async () => {});
         const response = translator.response;
         status = response.status === "failed" ? 502 : 200;
         if (status === 200) sendJson(msg, 200, response, { "x-request-id": id });
@@ -197,8 +168,82 @@ export class ResponsesRoute {
       `tokens_in=${usage?.input_tokens ?? 0} tokens_out=${usage?.output_tokens ?? 0} items=${response.output.map((o) => o.type).join(",") || "-"}`);
   }
 
-  /** Reads the provider's reply into the translator; returns how the response ended. */
-  async #pump(id: string, reply: UpstreamReply, translator: ReplyTranslator, cancellable: Gio.Cancellable,
+  /**
+   * Sends one upstream call with the retry policy (before the first byte) and the adapter's own
+   * adjustments after an error it understands (a rejected optional parameter, a stale access token).
+   */
+  async #send(id: string, first: UpstreamCall, stream: boolean, clientAuth: string | null, cancellable: Gio.Cancellable): Promise<SendResult> {
+    const { deps } = this;
+    let call = first;
+    for (let adjustments = 0; ; adjustments++) {
+      const headers: Record<string, string> = { "Content-Type": "application/json", Accept: stream ? "text/event-stream" : "application/json",
+        ...call.headers, ...deps.providerHeaders };
+      if (!deps.apiKey && clientAuth) headers.Authorization = clientAuth; // no key here: the client's own is the key
+      let upstreamReply: UpstreamReply;
+      try {
+        upstreamReply = await deps.upstream.sendWithRetries(
+          { method: "POST", url: joinUrl(deps.targetUrl, call.path), headers, body: new TextEncoder().encode(JSON.stringify(call.body)) },
+          deps.retryPolicy, cancellable, deps.idleTimeoutMs,
+          (n) => deps.log.write(`req=${id} upstream ${n.reason} (retry ${n.attempt}/${n.maxAttempts - 1} in ${(n.delayMs / 1000).toFixed(1)} s)`));
+      } catch (e) {
+        if (!(e instanceof UpstreamError)) throw e;
+        deps.metrics.recordUpstreamError(e.kind, e.message, Date.now());
+        if (e.kind === "client_gone") {
+          deps.log.write(`req=${id} client went away before the provider answered (Broken pipe)`);
+          return { kind: "client_gone" };
+        }
+        deps.log.write(`req=${id} upstream ${e.message}`);
+        return { kind: "failed", status: e.kind === "timeout" ? 504 : 502, message: `upstream unreachable: ${e.message}`, code: e.kind, headers: {} };
+      }
+      if (upstreamReply.status < 400) return { kind: "reply", call, reply: upstreamReply };
+
+      const text = await new BodyReader(upstreamReply.stream, cancellable, deps.idleTimeoutMs).text(MAX_ERROR_BODY).catch(() => "");
+      const { message, code } = describeUpstreamError(upstreamReply.status, text);
+      const status = upstreamReply.status;
+      const adjusted = adjustments < MAX_ADJUSTMENTS ? (await call.retryAfterError?.(status, message)) ?? null : null;
+      if (adjusted) {
+        // The adapter understood the error (an optional parameter the provider does not take, a stale
+        // token): the adjusted call goes out once more.
+        deps.log.write(`req=${id} error analysis: HTTP ${status} ${adjusted.dropped.length ? `names ${adjusted.dropped.join(", ")}; retrying without (remembered for this model)`
+          : `${adjusted.reason ?? "adjusted"}; retrying`}`);
+        call = adjusted.call;
+        continue;
+      }
+      deps.metrics.recordUpstreamError(status === 429 ? "http_429" : status >= 500 ? "http_5xx" : "http_4xx", message, Date.now());
+      deps.log.write(`req=${id} upstream HTTP ${status} ${statusPhrase(status)}: ${message}`);
+      const retryAfter = upstreamReply.headers.get_one("Retry-After");
+      return { kind: "failed", status, message: `upstream HTTP ${status}: ${message}`, code, headers: status === 429 && retryAfter ? { "Retry-After": retryAfter } : {} };
+    }
+  }
+
+  /**
+   * Pumps a reply into the translator, then the follow-ups the translator asks for (continuation()),
+   * each sent like the first; returns how the response ended.
+   */
+  async #pumpAll(id: string, call: UpstreamCall, reply: UpstreamReply, translator: ReplyTranslator, stream: boolean, clientAuth: string | null,
+    cancellable: Gio.Cancellable, emit: (events: ResponsesEvent[]) => Promise<void>): Promise<string> {
+    await emit(translator.start());
+    let outcome = await this.#pump(id, reply, call.framing ?? "sse", translator, cancellable, emit);
+    for (let next = translator.ended ? null : translator.continuation?.() ?? null; next; next = translator.ended ? null : translator.continuation?.() ?? null) {
+      this.deps.log.write(`req=${id} continuing the answer with a follow-up request`);
+      const sent = await this.#send(id, next, stream, clientAuth, cancellable);
+      if (sent.kind === "client_gone") return "client_gone";
+      if (sent.kind === "failed") {
+        await emit(translator.fail("upstream_error", sent.message));
+        return "failed";
+      }
+      outcome = await this.#pump(id, sent.reply, sent.call.framing ?? "sse", translator, cancellable, emit);
+    }
+    if (!translator.ended) {
+      // A translator that kept the response open but asked for nothing more: end it as it stands.
+      await emit(translator.fail("stream_incomplete", "the answer was left unfinished"));
+      return "failed";
+    }
+    return outcome;
+  }
+
+  /** Reads one provider reply into the translator; returns how it ended. */
+  async #pump(id: string, reply: UpstreamReply, framing: StreamFraming, translator: ReplyTranslator, cancellable: Gio.Cancellable,
     emit: (events: ResponsesEvent[]) => Promise<void>): Promise<string> {
     const { deps } = this;
     const reader = new BodyReader(reply.stream, cancellable, deps.idleTimeoutMs);
@@ -207,7 +252,6 @@ export class ResponsesRoute {
     let cleanEnd = true;
     /** The body was read to its end (so the connection can go back to the pool). */
     let drained = false;
-    await emit(translator.start());
     try {
       if (!/event-stream/i.test(reply.contentType)) {
         // Asked to stream but answered with one JSON body (or asked not to stream): same mapping.
@@ -221,7 +265,7 @@ export class ResponsesRoute {
         await emit(translator.whole(body));
         drained = true;
       } else {
-        const parser = new SseParser(deps.maxStreamBufferBytes);
+        const parser = framing === "json-lines" ? new JsonLinesParser(deps.maxStreamBufferBytes) : new SseParser(deps.maxStreamBufferBytes);
         let done = false;
         let chunk: Uint8Array | null;
         for (chunk = await reader.next(); chunk && !done; chunk = done ? null : await reader.next()) {

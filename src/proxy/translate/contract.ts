@@ -14,9 +14,24 @@ export class TranslationError extends Error {
   override name = "TranslationError";
 }
 
+/** How a streamed reply is framed: server-sent events, or one JSON document per line (an optional
+ * `data:` prefix is accepted on each line). */
+export type StreamFraming = "sse" | "json-lines";
+
+/** A second attempt at the same request, adjusted after an error the adapter understood. */
+export interface RetryAfterError {
+  call: UpstreamCall;
+  /** Parameters left out this time (logged, remembered when the retry succeeds). */
+  dropped: string[];
+  /** Why, for the log when nothing was dropped (e.g. "access token refreshed"). */
+  reason?: string;
+}
+
 export interface UpstreamCall {
   /** Path appended to the endpoint's base URL, e.g. "chat/completions". */
   path: string;
+  /** Default "sse". */
+  framing?: StreamFraming;
   body: unknown;
   /** Extra request headers this call needs (besides the backend's own `headers(key)`). */
   headers?: Record<string, string>;
@@ -28,7 +43,7 @@ export interface UpstreamCall {
    * After a 400/422 before the first byte: the same call without what the provider rejected, or null
    * when the error is not about an optional parameter.
    */
-  retryAfterError?: (status: number, message: string) => { call: UpstreamCall; dropped: string[] } | null;
+  retryAfterError?: (status: number, message: string) => RetryAfterError | null | Promise<RetryAfterError | null>;
 }
 
 /** Where adapters keep what they learn about a provider (provider-caps.json). */
@@ -51,12 +66,21 @@ export interface ReplyTranslator {
   /** `cleanEnd` is false when the stream stopped without the provider's end marker. */
   finish(cleanEnd: boolean): ResponsesEvent[];
   fail(code: string, message: string): ResponsesEvent[];
+  /**
+   * After finish() left the response open (not `ended`): the follow-up request whose reply continues
+   * the same response (e.g. Gemini's auto-continue after MAX_TOKENS), or null to end it now. Bounded by
+   * the adapter; the route pumps the follow-up's reply into this same translator.
+   */
+  continuation?(): UpstreamCall | null;
 }
 
 export interface BackendAdapter {
   readonly name: string;
-  /** Throws TranslationError for requests it cannot express. `input` already includes stored history. */
-  prepare(request: ResponsesRequest, input: InputItem[], stream: boolean): UpstreamCall;
+  /**
+   * Throws TranslationError for requests it cannot express. `input` already includes stored history.
+   * May be async, for backends that must look something up first (an access token, a project id).
+   */
+  prepare(request: ResponsesRequest, input: InputItem[], stream: boolean): UpstreamCall | Promise<UpstreamCall>;
 }
 
 /** What the proxy knows when it builds a backend's adapter. */
