@@ -44,6 +44,14 @@ say "debootstrap --variant=minbase bookworm from $mirror (with ca-certificates a
 debootstrap --variant=minbase --include=ca-certificates,git bookworm "$root" "$mirror" >"$root.debootstrap.log" 2>&1 ||
   { tail -20 "$root.debootstrap.log" >&2; die "debootstrap failed (log: $root.debootstrap.log)"; }
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# When this machine reaches the registries through a TLS-inspecting proxy, the root trusts the same
+# local CA certificates (as a real machine behind that proxy would); nothing else is carried over.
+local_cas=$(ls /usr/local/share/ca-certificates/*.crt 2>/dev/null || true)
+if [ -n "$local_cas" ]; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp $local_cas "$root/usr/local/share/ca-certificates/"
+  say "carrying this machine's local CA certificates into the root: $(echo $local_cas | xargs -n1 basename | tr '\n' ' ')"
+fi
 
 say "cloning $(git -C "$repo" rev-parse --short HEAD) (committed HEAD only) into the root"
 git clone -q --no-local "$repo" "$root/root/codex-launcher"
@@ -68,6 +76,11 @@ cat >"$root/root/run-readme.sh" <<EOF
 # Runs inside the fresh root, as a new user would.
 set -uo pipefail
 cd /root/codex-launcher
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+  update-ca-certificates >/dev/null 2>&1
+  # Node keeps its own CA list; it reads the system bundle only when told to.
+  export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
 echo "== README command 1: scripts/bootstrap.sh && npm start"
 export DISPLAY=$display
 # Its own session (setsid), so the whole command can be stopped once the window was seen.
