@@ -1,67 +1,125 @@
-// `codex-launcher --headless`: the proxy supervisor and the AI Monitoring watchdog without a window,
-// for terminal users. Logs go to stdout; alerts to stderr (and the desktop, when a session bus runs).
+// `codex-launcher --headless`: the proxy, its supervisor and the AI Monitoring watchdog without a
+// window, for terminal users. Logs go to stdout; alerts to stderr (and the desktop, when a session bus
+// runs). Any failure to set up prints one line and exits non-zero. It watches for this run only: the
+// saved AI Monitoring switch is not changed.
 import GLib from "gi://GLib";
 import { preferredModel } from "../lib/endpoints.js";
 import { userPaths } from "../lib/system-paths.js";
 import { onUnixSignal, SIGINT, SIGTERM } from "../lib/unix-signals.js";
-import { createAppContext } from "../launcher/app-context.js";
-import { cleanupStaleProcesses } from "../launcher/cleanup.js";
-import { findCodex, writeCodexConfig } from "../launcher/codex-session.js";
-import { MonitoringController } from "../launcher/monitoring-controller.js";
+import { createAppContext, type AppContext } from "../launcher/app-context.js";
+import { acquireOwnership, currentOwner } from "../launcher/ownership.js";
+import { readProxyConfig } from "../launcher/proxy-config.js";
+import { LauncherSession } from "../launcher/session.js";
+import { MonitoringController } from "../watchdog/controller.js";
 
 export interface HeadlessOptions {
   endpoint?: string;
   model?: string;
+  /** Write Codex's launcher profile (codex --profile codex-launcher). */
   writeConfig: boolean;
 }
+
+/** Exit codes: 1 set-up failed, 2 bad arguments or no endpoint, 3 another launcher already owns the proxy. */
+export const EXIT_SETUP_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_ALREADY_RUNNING = 3;
 
 function stamp(): string {
   return GLib.DateTime.new_now_local().format("%H:%M:%S") ?? "";
 }
 
+function fail(message: string, code: number): number {
+  printerr(`codex-launcher: error: ${message}`);
+  return code;
+}
+
 export async function runHeadless(options: HeadlessOptions): Promise<number> {
   const paths = userPaths();
-  const ctx = await createAppContext(paths);
+  let ctx: AppContext;
+  try {
+    ctx = await createAppContext(paths);
+  } catch (e) {
+    return fail(`cannot set up: ${(e as Error).message}`, EXIT_SETUP_FAILED);
+  }
   ctx.log.subscribe((line) => print(`[${stamp()}] ${line}`));
   if (ctx.endpoints.loadError) printerr(`codex-launcher: ${ctx.endpoints.loadError}`);
-  for (const line of await cleanupStaleProcesses(paths)) ctx.log.write(`cleanup: ${line}`);
-  const name = options.endpoint ?? ctx.endpoints.doc.default;
-  const endpoint = ctx.endpoints.doc.endpoints.find((e) => e.name === name);
-  if (!endpoint) {
-    printerr(name ? `codex-launcher: error: no endpoint named '${name}' in ${paths.endpointsFile}`
-      : `codex-launcher: error: no endpoints yet; add one in the Codex Launcher window or in ${paths.endpointsFile}`);
-    return 2;
+
+  const ownership = await acquireOwnership(paths, "headless").catch((e: Error) => e);
+  if (ownership instanceof Error) return fail(ownership.message, EXIT_SETUP_FAILED);
+  if (!ownership) {
+    const owner = currentOwner(paths);
+    const port = readProxyConfig(paths).port;
+    return fail(`another Codex Launcher (${owner ? `${owner.kind === "gui" ? "the window" : "--headless"}, pid ${owner.identity.pid}` : "instance"}) already runs the proxy` +
+      `${port ? ` on port ${port}` : ""}; it is left alone. Run Codex with: ${new LauncherSession(ctx).codexCommand}`, EXIT_ALREADY_RUNNING);
   }
-  const model = options.model ?? preferredModel(endpoint);
-  if (!model) {
-    printerr(`codex-launcher: error: endpoint '${endpoint.name}' has no model; pass --model`);
-    return 2;
+  const session = new LauncherSession(ctx);
+  const release = () => {
+    session.dispose();
+    ownership.release();
+  };
+  try {
+    // Keys still in endpoints.json move to the keyring (or the 0600 key file), as the window does.
+    const migrated = await ctx.endpoints.migratePlaintextKeys().catch((e: Error) => {
+      printerr(`codex-launcher: warning: API keys stay in ${paths.endpointsFile}: they could not be moved into the ${ctx.secrets.kind} (${e.message})`);
+      return 0;
+    });
+    if (migrated) ctx.log.write(`moved ${migrated} API key(s) out of endpoints.json into the ${ctx.secrets.kind}`);
+    for (const line of await session.startUp()) ctx.log.write(line);
+
+    const name = options.endpoint ?? ctx.endpoints.doc.default;
+    const endpoint = ctx.endpoints.doc.endpoints.find((e) => e.name === name);
+    if (!endpoint) {
+      await ctx.supervisor.dispose();
+      release();
+      return fail(name ? `no endpoint named '${name}' in ${paths.endpointsFile}`
+        : `no endpoints yet; add one in the Codex Launcher window or in ${paths.endpointsFile}`, EXIT_USAGE);
+    }
+    const model = options.model ?? preferredModel(endpoint);
+    if (!model) {
+      await ctx.supervisor.dispose();
+      release();
+      return fail(`endpoint '${endpoint.name}' has no model; pass --model`, EXIT_USAGE);
+    }
+    const port = await session.ensureProxy(endpoint, model);
+    ctx.log.write(`proxy for ${endpoint.name} / ${model} on http://127.0.0.1:${port}`);
+    if (options.writeConfig) {
+      const written = await session.writeProfile(port, model, endpoint.name, endpoint.models);
+      ctx.log.write(`wrote ${written.path}; run \`${session.codexCommand}\` in your project`);
+    }
+  } catch (e) {
+    await ctx.supervisor.dispose().catch(() => undefined);
+    release();
+    return fail((e as Error).message, EXIT_SETUP_FAILED);
   }
-  const port = await ctx.supervisor.start({ endpointName: endpoint.name, backend: endpoint.backend_type, targetUrl: endpoint.base_url,
-    apiKey: await ctx.endpoints.keyFor(endpoint.name), models: endpoint.models.length ? endpoint.models : [model], model });
-  ctx.log.write(`proxy for ${endpoint.name} / ${model} on http://127.0.0.1:${port}`);
-  if (options.writeConfig) {
-    const written = await writeCodexConfig(paths, { port, model, endpointName: endpoint.name, models: endpoint.models, codexPath: findCodex() }, (l) => ctx.log.write(l));
-    ctx.log.write(`wrote ${written.path}; run \`CODEX_LAUNCHER_TOKEN=codex-launcher-local codex\` in your project`);
-  }
+
   const notify = (title: string, body: string) => {
     printerr(`[${stamp()}] ALERT: ${title} — ${body}`);
     GLib.spawn_async(null, ["notify-send", "--app-name=Codex Launcher", title, body], null, GLib.SpawnFlags.SEARCH_PATH | GLib.SpawnFlags.STDOUT_TO_DEV_NULL | GLib.SpawnFlags.STDERR_TO_DEV_NULL, null);
   };
   // No window to cancel from: actions run at once (and say so in monitoring.log).
-  const monitoring = new MonitoringController(ctx, async () => true, notify);
-  await monitoring.load();
-  // --headless means "keep it alive": the watchdog runs even if the GUI's switch is off.
-  await monitoring.save({ ...monitoring.config!, enabled: true }, monitoring.apiKey).catch(() => undefined);
+  const monitoring = new MonitoringController(ctx, async () => true, notify, () => session.refreshProfile());
+  monitoring.forceEnabled = true;
+  try {
+    await monitoring.load();
+  } catch (e) {
+    await ctx.supervisor.dispose().catch(() => undefined);
+    release();
+    return fail(`AI Monitoring could not start: ${(e as Error).message}`, EXIT_SETUP_FAILED);
+  }
   // The caller's main loop keeps running; this resolves when a signal asks us to stop.
   return new Promise<number>((resolve) => {
+    let stopping = false;
     const quit = () => {
-      ctx.log.write("shutting down: stopping the watchdog and the proxy");
+      if (stopping) return;
+      stopping = true;
+      ctx.log.write("shutting down: stopping the watchdog and the proxy (live streams get a few seconds to finish)");
       monitoring.shutdown();
-      void ctx.supervisor.dispose().finally(() => resolve(0));
+      void ctx.supervisor.dispose().finally(() => {
+        release();
+        resolve(0);
+      });
     };
     onUnixSignal(SIGTERM, quit);
     onUnixSignal(SIGINT, quit);
   });
 }
-

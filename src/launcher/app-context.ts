@@ -2,7 +2,8 @@
 import type { AppPaths } from "../lib/paths.js";
 import { openSecretStore, type SecretStore } from "../lib/secrets.js";
 import { EndpointsStore } from "./endpoints-store.js";
-import { ProxySupervisor } from "./proxy-supervisor.js";
+import { loadOrCreateClientToken } from "./proxy-config.js";
+import { ProxySupervisor, type SupervisorOptions } from "./proxy-supervisor.js";
 
 export class LogBus {
   readonly lines: string[] = [];
@@ -26,16 +27,19 @@ export interface AppContext {
   endpoints: EndpointsStore;
   supervisor: ProxySupervisor;
   log: LogBus;
+  /** What Codex must present to the proxy (kept across restarts, 0600). */
+  clientToken: string;
   /** How to start the proxy program (tests point it at build/app/proxy.js). */
   proxyArgv?: string[];
 }
 
-export async function createAppContext(paths: AppPaths, options: { proxyArgv?: string[]; preferFileSecrets?: boolean } = {}): Promise<AppContext> {
+export async function createAppContext(paths: AppPaths, options: { proxyArgv?: string[]; preferFileSecrets?: boolean; supervisor?: SupervisorOptions } = {}): Promise<AppContext> {
   const log = new LogBus();
   const write = (line: string) => log.write(line);
   const secrets = await openSecretStore(`${paths.codexHome}/codex-launcher-keys.json`, { preferFile: options.preferFileSecrets });
   const endpoints = new EndpointsStore(paths.endpointsFile, secrets, write);
   endpoints.load();
-  const supervisor = new ProxySupervisor(paths, write, options.proxyArgv);
-  return { paths, secrets, endpoints, supervisor, log, proxyArgv: options.proxyArgv };
+  const clientToken = loadOrCreateClientToken(paths);
+  const supervisor = new ProxySupervisor(paths, write, options.proxyArgv, { ...options.supervisor, clientToken });
+  return { paths, secrets, endpoints, supervisor, log, clientToken, proxyArgv: options.proxyArgv };
 }

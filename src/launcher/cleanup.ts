@@ -1,39 +1,44 @@
-// Cleans up processes a previous run of the launcher left behind (from pids.json), and nothing else:
-// a pid is signalled only while /proc shows it is still the program we registered.
-import GLib from "gi://GLib";
-import { readTextFile, writeFileAtomic } from "../lib/files.js";
+// Start-up clean-up: proxies an earlier launcher left behind, and nothing else. A process is signalled
+// only while /proc shows it is still the one that registered (pid, start time, program): a reused pid,
+// an editor open on a file named "codex", any other `node …/proxy.js` is never touched, and Codex
+// itself never is. A stale proxy that still serves streams is left to finish (it exits once idle).
+import { requestJson } from "../lib/http-client.js";
 import type { AppPaths } from "../lib/paths.js";
-import { EMPTY_REGISTRY, isStillOurs, parseRegistry } from "../lib/process-registry.js";
+import { sameProcess, type ProcessIdentity } from "../lib/process-identity.js";
+import { terminateIfSame } from "../lib/processes.js";
+import { liveRegisteredProxies, originalAppProxies, type RegisteredProxy } from "./proxy-registry.js";
 
-export function readCmdline(pid: number): string | null {
+async function activeStreams(record: RegisteredProxy): Promise<number | null> {
   try {
-    return readTextFile(`/proc/${pid}/cmdline`);
+    const reply = await requestJson("GET", `http://127.0.0.1:${record.port}/health`, { timeoutMs: 1500 });
+    const body = reply.body as { active_streams?: number; pid?: number; kept?: boolean } | null;
+    if (reply.status !== 200 || body?.pid !== record.identity.pid) return null;
+    return body.kept ? Infinity : body.active_streams ?? 0;
   } catch {
     return null;
   }
 }
 
-function alive(pid: number): boolean {
-  return GLib.file_test(`/proc/${pid}`, GLib.FileTest.EXISTS);
-}
-
-/** Terminates stale registered processes; returns what was done, one line each, for the log. */
-export async function cleanupStaleProcesses(paths: AppPaths, keepPids: readonly number[] = []): Promise<string[]> {
-  const registry = parseRegistry(readTextFile(paths.pidsFile));
+/**
+ * Stops registered proxies other than `keep` (the one adopted or running now) when they serve nobody,
+ * and the original app's proxy (exact translate-proxy.py command line). Returns one line per process.
+ */
+export async function cleanupStaleProxies(paths: AppPaths, keep: ProcessIdentity | null = null): Promise<string[]> {
   const report: string[] = [];
-  const kept = registry.processes.filter((p) => keepPids.includes(p.pid));
-  for (const entry of registry.processes) {
-    if (keepPids.includes(entry.pid)) continue;
-    if (!isStillOurs(entry, readCmdline(entry.pid))) {
-      report.push(`pid ${entry.pid} (${entry.role}) is gone or is no longer ours; forgotten`);
+  for (const record of liveRegisteredProxies(paths)) {
+    if (keep && sameProcess(keep, record.identity)) continue;
+    const streams = await activeStreams(record);
+    if (streams !== null && streams > 0) {
+      report.push(streams === Infinity ? `proxy pid ${record.identity.pid} (port ${record.port}) was kept running by the user; left alone`
+        : `proxy pid ${record.identity.pid} (port ${record.port}) still serves ${streams} stream(s); it exits by itself once idle`);
       continue;
     }
-    GLib.spawn_command_line_sync(`kill -TERM ${entry.pid}`);
-    for (let i = 0; i < 30 && alive(entry.pid); i++) await new Promise((r) => setTimeout(r, 100));
-    if (alive(entry.pid) && isStillOurs(entry, readCmdline(entry.pid))) GLib.spawn_command_line_sync(`kill -KILL ${entry.pid}`);
-    report.push(`stopped stale ${entry.role} pid ${entry.pid}${entry.port ? ` (port ${entry.port})` : ""}`);
+    const result = await terminateIfSame(record.identity, 8000);
+    if (result !== "not-ours") report.push(`stopped stale proxy pid ${record.identity.pid} (port ${record.port})`);
   }
-  if (registry.processes.length > 0)
-    writeFileAtomic(paths.pidsFile, `${JSON.stringify({ ...EMPTY_REGISTRY, processes: kept }, null, 2)}\n`, 0o644);
+  for (const identity of originalAppProxies(paths)) {
+    const result = await terminateIfSame(identity, 3000);
+    if (result !== "not-ours") report.push(`stopped the original app's proxy pid ${identity.pid} (translate-proxy.py)`);
+  }
   return report;
 }

@@ -1,17 +1,17 @@
-// Codex itself: finding it, writing its config.toml for the proxy, and starting it.
+// Codex itself: finding it, writing the launcher's Codex profile for the proxy, repairing what version
+// 4.0.0 did to config.toml, and starting Codex (`codex --profile codex-launcher`).
 import Gio from "gi://Gio";
 import GLib from "gi://GLib";
-import { applyLauncherSettings, CodexConfigError, TOKEN_ENV } from "../lib/codex-config.js";
-import { backupFile, readTextFile, setAside, writeFileAtomic } from "../lib/files.js";
+import { buildLauncherProfile, CodexConfigError, hasLegacyEdits, parseCodexConfig, PROFILE_NAME, PROVIDER_ID, repairLegacyEdits } from "../lib/codex-config.js";
+import { backupFile, ensurePrivateDir, readTextFile, resolveSymlinks, writeFileAtomic } from "../lib/files.js";
 import { buildModelCatalog, type Catalog } from "../lib/model-catalog.js";
 import type { AppPaths } from "../lib/paths.js";
+import { isCodexArgv } from "../lib/proc-net.js";
+import { argvOf, pidsWithEnv, readIdentity, terminateIfSame } from "../lib/processes.js";
 import { runCapture } from "../lib/subprocess.js";
 import { shellQuote, TERMINALS } from "../lib/terminal.js";
 
 Gio._promisify(Gio.Subprocess.prototype, "wait_async", "wait_finish");
-
-/** Codex only needs the variable to exist; the proxy holds the provider's real key. */
-export const LOCAL_TOKEN = "codex-launcher-local";
 
 export function findCodex(): string | null {
   const onPath = GLib.find_program_in_path("codex");
@@ -41,48 +41,102 @@ export async function bundledCatalog(codexPath: string, codexHome: string): Prom
   }
 }
 
-export interface ConfigWrite {
+/** The command that runs Codex through the launcher, for the user to type in other terminals. */
+export function codexCommand(paths: AppPaths): string {
+  const defaultHome = `${GLib.get_home_dir()}/.codex`;
+  const home = paths.codexHome === defaultHome ? "" : `CODEX_HOME=${shellQuote(paths.codexHome)} `;
+  return `${home}codex --profile ${PROFILE_NAME}`;
+}
+
+export interface ProfileWrite {
   path: string;
-  backup: string | null;
   catalogPath?: string;
-  /** Where an unreadable config.toml was moved, when that happened. */
-  keptAside?: string;
-  problem?: string;
 }
 
 /**
- * Writes ~/.codex/config.toml so Codex talks to the proxy on `port` with `model`. The previous file
- * is backed up first; an unreadable one is kept aside (never overwritten) and a new one is written.
+ * Writes ~/.codex/codex-launcher.config.toml (0600: it holds the client token) so that
+ * `codex --profile codex-launcher` talks to the proxy on `port` with `model`; and, for models Codex does
+ * not know, a model catalog that gives them a coding model's metadata (apply_patch and all).
  */
-export async function writeCodexConfig(paths: AppPaths, options: { port: number; model: string; endpointName: string; models: string[];
-  codexPath: string | null }, log: (line: string) => void): Promise<ConfigWrite> {
-  const path = paths.codexConfigToml;
+export async function writeLauncherProfile(paths: AppPaths, options: { port: number; model: string; endpointName: string; models: string[];
+  codexPath: string | null; clientToken: string }, log: (line: string) => void): Promise<ProfileWrite> {
+  ensurePrivateDir(paths.codexHome);
   let catalogPath: string | undefined;
   if (options.codexPath) {
     const bundled = await bundledCatalog(options.codexPath, paths.codexHome);
     const wanted = [...new Set([options.model, ...options.models])].filter(Boolean);
     if (bundled && wanted.some((m) => !bundled.models.some((b) => b.slug === m))) {
-      catalogPath = `${paths.codexHome}/codex-launcher-models.json`;
+      catalogPath = paths.codexCatalog;
       writeFileAtomic(catalogPath, `${JSON.stringify(buildModelCatalog(bundled, wanted, options.endpointName), null, 2)}\n`, 0o644);
     } else if (!bundled) log("could not read Codex's model catalog; models it does not know will not get apply_patch");
   }
-  const settings = { port: options.port, model: options.model, providerName: `${options.endpointName} (Codex Launcher)`, catalogPath };
-  const current = readTextFile(path) ?? "";
-  let text: string;
-  let keptAside: string | undefined;
-  let problem: string | undefined;
+  writeFileAtomic(paths.codexProfile, buildLauncherProfile({ port: options.port, model: options.model, clientToken: options.clientToken,
+    providerName: `${options.endpointName} (Codex Launcher)`, catalogPath }), 0o600);
+  return { path: paths.codexProfile, catalogPath };
+}
+
+/** config.toml backups (`config.toml.bak-*`), newest first. */
+function backupsNewestFirst(configPath: string): string[] {
+  const dir = GLib.path_get_dirname(configPath);
+  const base = `${GLib.path_get_basename(configPath)}.bak-`;
+  const names: string[] = [];
   try {
-    text = applyLauncherSettings(current, settings);
-  } catch (e) {
-    if (!(e instanceof CodexConfigError)) throw e;
-    keptAside = setAside(path);
-    problem = `${path}: ${e.message}. Your file was kept as ${keptAside}; a new config.toml with only the launcher's settings was written. Copy your other settings back from the kept file.`;
-    log(problem);
-    text = applyLauncherSettings("", settings);
+    const listing = Gio.File.new_for_path(dir).enumerate_children("standard::name", Gio.FileQueryInfoFlags.NONE, null);
+    for (let info = listing.next_file(null); info; info = listing.next_file(null)) if (info.get_name().startsWith(base)) names.push(info.get_name());
+    listing.close(null);
+  } catch {
+    return [];
   }
-  const backup = keptAside ? null : backupFile(path);
-  writeFileAtomic(path, text, 0o600);
-  return { path, backup, catalogPath, keptAside, problem };
+  return names.sort().reverse().map((n) => `${dir}/${n}`);
+}
+
+/**
+ * Undoes version 4.0.0's edits of config.toml (its model_provider / model / provider table): the user's
+ * own values come back from the newest backup written before the launcher changed the file. Run once at
+ * start; a config.toml without those edits is not touched at all. Returns what it did, for the log.
+ */
+export function repairLegacyConfig(paths: AppPaths): string | null {
+  const path = paths.codexConfigToml;
+  let text: string | null;
+  try {
+    text = readTextFile(path);
+  } catch (e) {
+    return `cannot read ${path}: ${(e as Error).message}`;
+  }
+  if (!text) return null;
+  try {
+    if (!hasLegacyEdits(text)) return null;
+  } catch (e) {
+    if (e instanceof CodexConfigError) return null; // not ours to judge: Codex itself reports it
+    throw e;
+  }
+  let before: string | null = null;
+  for (const backup of backupsNewestFirst(resolveSymlinks(path))) {
+    try {
+      const candidate = readTextFile(backup);
+      if (candidate !== null && parseCodexConfig(candidate).model_provider !== PROVIDER_ID && !hasLegacyEdits(candidate)) {
+        before = candidate;
+        break;
+      }
+    } catch {
+      // an unreadable backup is skipped
+    }
+  }
+  const repaired = repairLegacyEdits(text, before);
+  const copy = backupFile(resolveSymlinks(path));
+  writeFileAtomic(path, repaired, 0o600);
+  return `config.toml: removed the settings an older Codex Launcher wrote there${before ? " and restored your own model and provider" : ""}` +
+    ` (the launcher now uses its own profile: codex --profile ${PROFILE_NAME}; previous file kept as ${copy})`;
+}
+
+/** Codex's own session options, passed as its real flags. */
+export interface CodexOptions {
+  sandbox?: "read-only" | "workspace-write" | "danger-full-access";
+  approval?: "untrusted" | "on-request" | "on-failure" | "never";
+}
+
+export function codexArgs(options: CodexOptions = {}): string[] {
+  return ["--profile", PROFILE_NAME, ...(options.sandbox ? ["--sandbox", options.sandbox] : []), ...(options.approval ? ["--ask-for-approval", options.approval] : [])];
 }
 
 export interface LaunchedCodex {
@@ -91,17 +145,25 @@ export interface LaunchedCodex {
   sessionId: string;
 }
 
+function sessionEnvironment(codexHome: string, sessionId: string): Gio.SubprocessLauncher {
+  const launcher = new Gio.SubprocessLauncher({ flags: Gio.SubprocessFlags.STDERR_SILENCE });
+  launcher.setenv("CODEX_HOME", codexHome, true);
+  launcher.setenv("CODEX_LAUNCHER_SESSION", sessionId, true);
+  return launcher;
+}
+
 /**
- * Opens the Codex CLI in the user's terminal, in `workdir`. A terminal that dies at once (a broken
- * x-terminal-emulator alternative, missing fonts, no display) is reported and the next one is tried.
- * Throws when none works.
+ * Opens the Codex CLI in the user's terminal, in `workdir`, as `codex --profile codex-launcher`. A
+ * terminal that dies at once (a broken x-terminal-emulator alternative, missing fonts, no display) is
+ * reported and the next one is tried. Throws when none works.
  */
-export async function launchCodexCli(codexPath: string, workdir: string, codexHome: string, log: (line: string) => void = () => {}): Promise<LaunchedCodex> {
+export async function launchCodexCli(codexPath: string, workdir: string, codexHome: string, log: (line: string) => void = () => {},
+  options: CodexOptions = {}): Promise<LaunchedCodex> {
   const sessionId = GLib.uuid_string_random();
+  // No secret on any command line: the client token is in the profile file (0600).
   const script = [
     `cd ${shellQuote(workdir)} || exit 1`,
-    `export ${TOKEN_ENV}=${LOCAL_TOKEN} CODEX_HOME=${shellQuote(codexHome)} CODEX_LAUNCHER_SESSION=${sessionId}`,
-    `${shellQuote(codexPath)}`,
+    [codexPath, ...codexArgs(options)].map(shellQuote).join(" "),
     `status=$?; echo; echo "Codex exited ($status). Press Enter to close this window."; read -r _`,
   ].join("\n");
   const tried: string[] = [];
@@ -110,7 +172,7 @@ export async function launchCodexCli(codexPath: string, workdir: string, codexHo
     if (!path) continue;
     tried.push(terminal.program);
     const argv = [path, ...terminal.prefix, "sh", "-c", script];
-    const proc = Gio.Subprocess.new(argv, Gio.SubprocessFlags.STDERR_PIPE);
+    const proc = sessionEnvironment(codexHome, sessionId).spawnv(argv);
     const early = await Promise.race([
       proc.wait_async(null).then(() => true),
       new Promise<boolean>((r) => setTimeout(() => r(false), 1500)),
@@ -123,13 +185,25 @@ export async function launchCodexCli(codexPath: string, workdir: string, codexHo
     : "no terminal found (tried x-terminal-emulator, gnome-terminal, kgx, konsole, xfce4-terminal, xterm)");
 }
 
-/** Starts Codex Desktop with the launcher's environment. */
+/** Starts Codex Desktop with the launcher's profile. */
 export function launchCodexDesktop(desktopPath: string, codexHome: string): LaunchedCodex {
   const sessionId = GLib.uuid_string_random();
-  const launcher = new Gio.SubprocessLauncher({ flags: Gio.SubprocessFlags.NONE });
-  launcher.setenv(TOKEN_ENV, LOCAL_TOKEN, true);
-  launcher.setenv("CODEX_HOME", codexHome, true);
-  launcher.setenv("CODEX_LAUNCHER_SESSION", sessionId, true);
-  launcher.spawnv([desktopPath]);
-  return { argv: [desktopPath], sessionId };
+  const argv = [desktopPath, "--profile", PROFILE_NAME];
+  sessionEnvironment(codexHome, sessionId).spawnv(argv);
+  return { argv, sessionId };
+}
+
+/** The Codex we launched in that session (not the shell or terminal around it, not Codex's daemon). */
+export function codexSessionPids(sessionId: string): number[] {
+  return pidsWithEnv("CODEX_LAUNCHER_SESSION", sessionId).filter((pid) => isCodexArgv(argvOf(pid)));
+}
+
+/** Ends the Codex of a session we launched — only on the user's explicit request ("stop both"). */
+export async function stopCodexSession(sessionId: string): Promise<number> {
+  let stopped = 0;
+  for (const pid of codexSessionPids(sessionId)) {
+    const identity = readIdentity(pid);
+    if (identity && (await terminateIfSame(identity, 3000)) !== "not-ours") stopped++;
+  }
+  return stopped;
 }

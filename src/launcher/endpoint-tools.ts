@@ -4,7 +4,7 @@ import type { BackendType } from "../lib/backend-types.js";
 import { joinUrl } from "../proxy/translate/contract.js";
 import { backendDefinition } from "../proxy/translate/registry.js";
 import type { AppPaths } from "../lib/paths.js";
-import { requestJson } from "./http-client.js";
+import { requestJson } from "../lib/http-client.js";
 import { ProxySupervisor } from "./proxy-supervisor.js";
 
 
@@ -37,14 +37,16 @@ export interface TestResult {
 
 /** One short request through a temporary proxy: the same path Codex will take. */
 export async function testEndpoint(paths: AppPaths, proxyArgv: string[] | undefined, spec: { backend: BackendType; baseUrl: string;
-  apiKey: string; model: string }, log: (line: string) => void): Promise<TestResult> {
-  const supervisor = new ProxySupervisor(paths, log, proxyArgv, true);
+  apiKey: string; model: string }, log: (line: string) => void, clientToken: string): Promise<TestResult> {
+  // Guarded like the real one: it holds the key too, for as long as the test runs.
+  const supervisor = new ProxySupervisor(paths, log, proxyArgv, { temporary: true, clientToken });
   const started = Date.now();
   try {
     await supervisor.start({ endpointName: "test", backend: spec.backend, targetUrl: spec.baseUrl, apiKey: spec.apiKey, models: [spec.model], model: spec.model });
     const t0 = Date.now();
     const reply = await requestJson("POST", `${supervisor.url}/v1/responses`, {
       body: { model: spec.model, input: "Reply with the single word OK.", stream: false, store: false, max_output_tokens: 16 },
+      headers: { Authorization: `Bearer ${clientToken}` },
       timeoutMs: 60000,
     });
     const latencyMs = Date.now() - t0;

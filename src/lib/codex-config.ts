@@ -1,17 +1,28 @@
-// Editing Codex's ~/.codex/config.toml: point it at the proxy, keep everything else the user wrote.
-// Pure. smol-toml (bundled by esbuild) parses and validates; the edit itself is done on the text so
-// the user's comments and layout survive, and the result is parsed again to prove it says what we
-// meant. A config that cannot be edited that way is rewritten from its parsed form instead.
+// Codex's configuration, as far as the launcher touches it. Pure.
+//
+// The user's ~/.codex/config.toml is theirs: the launcher never writes it. Codex reads a named profile
+// from its own file, `<CODEX_HOME>/<name>.config.toml`, only when started with `--profile <name>`, so the
+// launcher's settings (provider table pointing at the proxy, the client token, the model) live in
+// `codex-launcher.config.toml` and the Codex it starts runs `codex --profile codex-launcher`. Plain
+// `codex` never reads that file. smol-toml (bundled by esbuild) writes and validates it.
+//
+// Version 4.0.0 did edit config.toml's top level; `repairLegacyEdits` undoes that once, on the text,
+// keeping every line the user wrote.
 import { parse, stringify, TomlError } from "smol-toml";
 
+export const PROFILE_NAME = "codex-launcher";
+export const PROFILE_FILE = `${PROFILE_NAME}.config.toml`;
 export const PROVIDER_ID = "codex-launcher";
-export const TOKEN_ENV = "CODEX_LAUNCHER_TOKEN";
+/** The model catalog the launcher writes for models Codex does not know. */
+export const CATALOG_FILE = "codex-launcher-models.json";
 
-export interface LauncherSettings {
+export interface LauncherProfile {
   port: number;
   model: string;
   /** Shown by Codex as the provider's name. */
   providerName: string;
+  /** Sent by Codex as `Authorization: Bearer`; the proxy refuses requests without it. */
+  clientToken: string;
   /** model_catalog_json, when the launcher wrote a catalog for models Codex does not know. */
   catalogPath?: string;
 }
@@ -31,24 +42,51 @@ export function parseCodexConfig(text: string): TomlTable {
   }
 }
 
-function providerTable(s: LauncherSettings): TomlTable {
-  return {
-    name: s.providerName,
-    base_url: `http://127.0.0.1:${s.port}/v1`,
+/** Retries Codex does on top of the proxy's own (see the README's retry budget). */
+export const CODEX_RETRIES = { request_max_retries: 2, stream_max_retries: 3, stream_idle_timeout_ms: 330000 };
+
+/** The text of codex-launcher.config.toml. */
+export function buildLauncherProfile(p: LauncherProfile): string {
+  const root: TomlTable = { model: p.model, model_provider: PROVIDER_ID, ...(p.catalogPath ? { model_catalog_json: p.catalogPath } : {}) };
+  const provider: TomlTable = {
+    name: p.providerName,
+    base_url: `http://127.0.0.1:${p.port}/v1`,
     wire_api: "responses",
-    env_key: TOKEN_ENV,
-    // The proxy retries before the first byte itself; Codex's own retries stay for stream cuts.
-    request_max_retries: 2,
-    stream_max_retries: 3,
-    stream_idle_timeout_ms: 330000,
+    experimental_bearer_token: p.clientToken,
+    ...CODEX_RETRIES,
   };
+  return [
+    "# Written by Codex Launcher: the settings of `codex --profile codex-launcher` (Codex through the launcher's",
+    "# proxy). Your own config.toml is not changed; plain `codex` does not read this file. Rewritten whenever",
+    "# the launcher starts its proxy; it holds the proxy's client token, so keep it private (0600).",
+    stringify(root).trim(),
+    "",
+    stringify({ model_providers: { [PROVIDER_ID]: provider } }).trim(),
+    "",
+  ].join("\n");
 }
 
-function rootValues(s: LauncherSettings): TomlTable {
-  return { model: s.model, model_provider: PROVIDER_ID, ...(s.catalogPath ? { model_catalog_json: s.catalogPath } : {}) };
+/** The proxy port a launcher profile points at, or null when the text is not one. */
+export function profilePort(text: string): number | null {
+  let toml: TomlTable;
+  try {
+    toml = parse(text) as TomlTable;
+  } catch {
+    return null;
+  }
+  const url = ((toml.model_providers as TomlTable | undefined)?.[PROVIDER_ID] as TomlTable | undefined)?.base_url;
+  const port = typeof url === "string" ? Number(/^http:\/\/127\.0\.0\.1:(\d+)\//.exec(url)?.[1] ?? NaN) : NaN;
+  return Number.isInteger(port) ? port : null;
 }
 
-const ROOT_KEYS = ["model", "model_provider", "model_catalog_json"];
+/** True when config.toml still carries the top-level edits of Codex Launcher 4.0.0. */
+export function hasLegacyEdits(text: string): boolean {
+  const toml = parseCodexConfig(text);
+  const providers = toml.model_providers as TomlTable | undefined;
+  return toml.model_provider === PROVIDER_ID || (!!providers && PROVIDER_ID in providers);
+}
+
+const ROOT_KEYS = ["model", "model_provider", "model_catalog_json"] as const;
 
 function tomlValue(v: unknown): string {
   return stringify({ v }).replace(/^v = /, "").trim();
@@ -58,84 +96,58 @@ function isHeader(line: string): boolean {
   return /^\s*\[/.test(line);
 }
 
-function isOurHeader(line: string): boolean {
+function isOurTableHeader(line: string): boolean {
   return /^\s*\[\s*model_providers\s*\.\s*(?:"codex-launcher"|'codex-launcher'|codex-launcher)\s*\]\s*(#.*)?$/.test(line);
 }
 
-/** The text edit: root keys replaced or inserted before the first table, our table replaced. */
-function editText(text: string, s: LauncherSettings): string {
-  const lines = text.replace(/\r\n/g, "\n").split("\n");
+/**
+ * Undoes 4.0.0's edits of config.toml on its text: the top-level model / model_provider /
+ * model_catalog_json become what they were before the launcher (from `before`, the newest backup written
+ * before it, when there is one; otherwise the launcher's values are removed), and its own provider table
+ * goes. Every other line — comments, tables, the line ends — stays as the user wrote it.
+ */
+export function repairLegacyEdits(text: string, before: string | null): string {
+  const current = parseCodexConfig(text);
+  if (!hasLegacyEdits(text)) return text;
+  const original = before ? parseCodexConfig(before) : {};
+  const restore: Partial<Record<(typeof ROOT_KEYS)[number], unknown>> = {};
+  for (const key of ROOT_KEYS) {
+    const launcherWrote = key === "model_provider" ? current[key] === PROVIDER_ID
+      : key === "model_catalog_json" ? typeof current[key] === "string" && (current[key] as string).endsWith(CATALOG_FILE)
+      : current.model_provider === PROVIDER_ID; // the model was written together with the provider
+    if (!launcherWrote) continue;
+    restore[key] = original[key] !== undefined && original[key] !== PROVIDER_ID ? original[key] : undefined;
+  }
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const lines = text.split(/\r?\n/);
   const firstHeader = lines.findIndex(isHeader);
   const rootEnd = firstHeader < 0 ? lines.length : firstHeader;
-  const values = rootValues(s);
   const out: string[] = [];
-  const written = new Set<string>();
   for (let i = 0; i < rootEnd; i++) {
-    const key = /^\s*([A-Za-z0-9_-]+)\s*=/.exec(lines[i])?.[1];
-    if (key && ROOT_KEYS.includes(key)) {
-      if (key in values && !written.has(key)) {
-        out.push(`${key} = ${tomlValue(values[key])}`);
-        written.add(key);
-      }
-      continue; // a stale model_catalog_json (or a duplicate) is dropped
+    const key = /^\s*([A-Za-z0-9_-]+)\s*=/.exec(lines[i])?.[1] as (typeof ROOT_KEYS)[number] | undefined;
+    if (key && key in restore) {
+      const value = restore[key];
+      if (value !== undefined) out.push(`${key} = ${tomlValue(value)}`);
+      delete restore[key];
+      continue;
     }
     out.push(lines[i]);
   }
-  const missing = Object.keys(values).filter((k) => !written.has(k)).map((k) => `${k} = ${tomlValue(values[k])}`);
-  // Keys go before the first table; a leading comment block stays on top.
-  let insertAt = 0;
-  while (insertAt < out.length && /^\s*(#.*)?$/.test(out[insertAt]) && out[insertAt].trim() !== "") insertAt++;
-  out.splice(insertAt, 0, ...missing);
   let skipping = false;
   for (let i = rootEnd; i < lines.length; i++) {
-    if (isHeader(lines[i])) skipping = isOurHeader(lines[i]);
+    if (isHeader(lines[i])) skipping = isOurTableHeader(lines[i]);
     if (!skipping) out.push(lines[i]);
   }
-  while (out.length > 0 && out[out.length - 1].trim() === "") out.pop();
-  const table = stringify({ model_providers: { [PROVIDER_ID]: providerTable(s) } }).trim();
-  return `${out.join("\n")}${out.length ? "\n\n" : ""}${table}\n`;
-}
-
-function saysWhatWeMeant(parsed: TomlTable, s: LauncherSettings): boolean {
-  const providers = parsed.model_providers as TomlTable | undefined;
-  const ours = providers?.[PROVIDER_ID] as TomlTable | undefined;
-  const want = providerTable(s);
-  return parsed.model === s.model && parsed.model_provider === PROVIDER_ID &&
-    parsed.model_catalog_json === s.catalogPath &&
-    !!ours && Object.entries(want).every(([k, v]) => ours[k] === v);
-}
-
-/**
- * The new config.toml text. Throws CodexConfigError when the current text is not valid TOML (the
- * caller keeps that file aside and tells the user instead of overwriting it).
- */
-export function applyLauncherSettings(currentText: string, s: LauncherSettings): string {
-  const current = parseCodexConfig(currentText);
-  try {
-    const edited = editText(currentText, s);
-    if (saysWhatWeMeant(parse(edited) as TomlTable, s)) return edited;
-  } catch {
-    // Falls through to the structural rewrite below (e.g. model_providers written as an inline table).
+  let repaired = out.join(eol);
+  // A launcher table written in another form (an inline table, a dotted key) is left to the structural
+  // check below: when the text edit did not remove it, only then is the parsed form rewritten.
+  const check = parseCodexConfig(repaired);
+  const providers = check.model_providers as TomlTable | undefined;
+  if (providers && PROVIDER_ID in providers) {
+    const next: TomlTable = { ...check, model_providers: { ...providers } };
+    delete (next.model_providers as TomlTable)[PROVIDER_ID];
+    if (Object.keys(next.model_providers as TomlTable).length === 0) delete next.model_providers;
+    repaired = `${stringify(next)}${eol}`;
   }
-  const next: TomlTable = { ...current };
-  delete next.model_catalog_json;
-  Object.assign(next, rootValues(s));
-  const providers = { ...((current.model_providers as TomlTable | undefined) ?? {}) };
-  providers[PROVIDER_ID] = providerTable(s);
-  next.model_providers = providers;
-  return `${stringify(next)}\n`;
-}
-
-/** Removes what the launcher added, when the user goes back to plain Codex. */
-export function removeLauncherSettings(currentText: string): string {
-  const current = parseCodexConfig(currentText);
-  if (current.model_provider !== PROVIDER_ID) return currentText;
-  const next: TomlTable = { ...current };
-  delete next.model_provider;
-  delete next.model_catalog_json;
-  const providers = { ...((current.model_providers as TomlTable | undefined) ?? {}) };
-  delete providers[PROVIDER_ID];
-  if (Object.keys(providers).length) next.model_providers = providers;
-  else delete next.model_providers;
-  return `${stringify(next)}\n`;
+  return repaired;
 }

@@ -16,14 +16,89 @@ export function readTextFile(path: string): string | null {
   }
 }
 
-/** Writes through a temporary file and a rename, so a crash never leaves half a file. */
+/** Our temporary files: `.<name>.tmp-<pid>-<random>` next to the target, recognisable for clean-up. */
+const TEMP_PATTERN = /^\.(.+)\.tmp-(\d+)-[0-9a-f]{8}$/;
+
+/** Follows a symlink chain to the file it names (a dotfiles link is written through, never replaced). */
+export function resolveSymlinks(path: string): string {
+  let current = path;
+  for (let hops = 0; hops < 40; hops++) {
+    if (!GLib.file_test(current, GLib.FileTest.IS_SYMLINK)) return current;
+    const target = GLib.file_read_link(current);
+    current = GLib.path_is_absolute(target) ? target : GLib.build_filenamev([GLib.path_get_dirname(current), target]);
+  }
+  throw new Error(`${path}: too many levels of symbolic links`);
+}
+
+/** Removes temporary files a killed writer of ours left next to `target` (their writer is gone). */
+function removeStaleTemps(dir: string, base: string): void {
+  let listing: Gio.FileEnumerator;
+  try {
+    listing = Gio.File.new_for_path(dir).enumerate_children("standard::name", Gio.FileQueryInfoFlags.NOFOLLOW_SYMLINKS, null);
+  } catch {
+    return;
+  }
+  try {
+    for (let info = listing.next_file(null); info; info = listing.next_file(null)) {
+      const m = TEMP_PATTERN.exec(info.get_name());
+      if (m && m[1] === base && !GLib.file_test(`/proc/${m[2]}`, GLib.FileTest.EXISTS)) removeFile(`${dir}/${info.get_name()}`);
+    }
+  } finally {
+    listing.close(null);
+  }
+}
+
+/**
+ * Writes through a temporary file and a rename, so a crash never leaves half a file. A symlink is
+ * written through to its target; the target's mode is kept unless `mode` is stricter (secrets stay
+ * private); a temporary file left by a killed writer is cleaned up on the next write.
+ */
 export function writeFileAtomic(path: string, text: string, mode = 0o600): void {
   GLib.mkdir_with_parents(GLib.path_get_dirname(path), 0o700);
+  const target = resolveSymlinks(path);
+  const dir = GLib.path_get_dirname(target);
+  const base = GLib.path_get_basename(target);
+  removeStaleTemps(dir, base);
+  let finalMode = mode;
+  try {
+    const existing = Gio.File.new_for_path(target).query_info("unix::mode", Gio.FileQueryInfoFlags.NONE, null).get_attribute_uint32("unix::mode") & 0o777;
+    // An existing file keeps its mode, made at least as private as asked.
+    finalMode = existing & ~(~mode & 0o077);
+  } catch {
+    // A new file gets `mode`.
+  }
+  const random = GLib.uuid_string_random().replace(/-/g, "").slice(0, 8);
+  const temp = Gio.File.new_for_path(`${dir}/.${base}.tmp-${new Gio.Credentials().get_unix_pid()}-${random}`);
+  try {
+    const out = temp.create(Gio.FileCreateFlags.PRIVATE, null);
+    try {
+      out.write_all(encoder.encode(text), null);
+    } finally {
+      out.close(null);
+    }
+    temp.set_attribute_uint32("unix::mode", finalMode, Gio.FileQueryInfoFlags.NONE, null);
+    temp.move(Gio.File.new_for_path(target), Gio.FileCopyFlags.OVERWRITE | Gio.FileCopyFlags.NOFOLLOW_SYMLINKS, null, null);
+  } catch (e) {
+    removeFile(temp.get_path()!);
+    throw e;
+  }
+}
+
+/** Deletes a file; a file that is already gone is fine. */
+export function removeFile(path: string): void {
+  try {
+    Gio.File.new_for_path(path).delete(null);
+  } catch (e) {
+    if (!(e instanceof GLib.Error && e.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.NOT_FOUND))) throw e;
+  }
+}
+
+/** Makes a directory that holds secrets private (0700), creating it when needed. */
+export function ensurePrivateDir(path: string): void {
+  GLib.mkdir_with_parents(path, 0o700);
   const file = Gio.File.new_for_path(path);
-  file.replace_contents(encoder.encode(text), null, false,
-    (mode & 0o077) === 0 ? Gio.FileCreateFlags.PRIVATE | Gio.FileCreateFlags.REPLACE_DESTINATION : Gio.FileCreateFlags.REPLACE_DESTINATION, null);
-  // replace_contents keeps the old file's mode; make sure secrets-bearing files end up private.
-  if ((mode & 0o077) === 0) file.set_attribute_uint32("unix::mode", mode, Gio.FileQueryInfoFlags.NONE, null);
+  const mode = file.query_info("unix::mode", Gio.FileQueryInfoFlags.NONE, null).get_attribute_uint32("unix::mode") & 0o777;
+  if ((mode & 0o077) !== 0) file.set_attribute_uint32("unix::mode", mode & 0o700, Gio.FileQueryInfoFlags.NONE, null);
 }
 
 function stamp(): string {

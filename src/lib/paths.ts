@@ -13,6 +13,10 @@ export interface AppPaths {
   codexHome: string;
   endpointsFile: string;
   codexConfigToml: string;
+  /** The launcher's own Codex profile (codex --profile codex-launcher); config.toml stays the user's. */
+  codexProfile: string;
+  /** The model catalog written for models Codex does not know. */
+  codexCatalog: string;
   cacheDir: string;
   proxyLog: string;
   ccDebugLog: string;
@@ -21,6 +25,11 @@ export interface AppPaths {
   providerCaps: string;
   proxyConfig: string;
   pidsFile: string;
+  /** One <pid>.json per running proxy, written by the proxy itself before it serves. */
+  registryDir: string;
+  /** Held (flock) by the one launcher that owns the proxy; owner.json says who that is. */
+  ownerLock: string;
+  ownerFile: string;
   usageFile: string;
 }
 
@@ -31,6 +40,8 @@ export function resolvePaths(env: Environment): AppPaths {
     codexHome,
     endpointsFile: `${codexHome}/endpoints.json`,
     codexConfigToml: `${codexHome}/config.toml`,
+    codexProfile: `${codexHome}/codex-launcher.config.toml`,
+    codexCatalog: `${codexHome}/codex-launcher-models.json`,
     cacheDir,
     proxyLog: `${cacheDir}/proxy.log`,
     ccDebugLog: `${cacheDir}/cc-debug.log`,
@@ -39,6 +50,9 @@ export function resolvePaths(env: Environment): AppPaths {
     providerCaps: `${cacheDir}/provider-caps.json`,
     proxyConfig: `${cacheDir}/proxy-config.json`,
     pidsFile: `${cacheDir}/pids.json`,
+    registryDir: `${cacheDir}/proxies`,
+    ownerLock: `${cacheDir}/owner.lock`,
+    ownerFile: `${cacheDir}/owner.json`,
     usageFile: `${cacheDir}/usage.json`,
   };
 }

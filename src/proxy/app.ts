@@ -1,11 +1,14 @@
 // Wires the proxy together: options → server, upstream pool, store, metrics, log, routes.
 import GLib from "gi://GLib";
+import type Soup from "gi://Soup?version=3.0";
 import { GcScheduler } from "../lib/gc-scheduler.js";
 import { LogFile } from "../lib/log-file.js";
+import { redactSecrets } from "../lib/redact.js";
 import { userPaths } from "../lib/system-paths.js";
 import { APP_VERSION } from "../lib/version.js";
 import { CapsStore } from "./caps-store.js";
 import { sendError, sendJson } from "./http.js";
+import { formatLogLine } from "./log-lines.js";
 import { ProxyMetrics } from "./metrics.js";
 import { modelsDocument, parseModelsFile } from "./models.js";
 import type { ProxyOptions } from "./options.js";
@@ -17,6 +20,8 @@ import { backendDefinition } from "./translate/registry.js";
 import { UpstreamClient } from "./upstream.js";
 
 export const MAX_STREAM_BUFFER_BYTES = 8 * 1024 * 1024;
+/** The biggest admin request body read (a few small JSON fields). */
+const MAX_ADMIN_BODY = 4096;
 
 export function readModels(options: ProxyOptions): string[] {
   if (!options.modelsFile) return [];
@@ -28,42 +33,78 @@ export interface ProxyApp {
   server: ProxyServer;
   log: LogFile;
   metrics: ProxyMetrics;
+  /** Every literal secret the proxy holds (provider key, client token, URL credentials). */
+  secrets: string[];
+}
+
+function adminBody(server: ProxyServer, msg: Soup.ServerMessage): Record<string, unknown> | null {
+  const bytes = server.requestBody(msg);
+  if (bytes.length > MAX_ADMIN_BODY) return null;
+  try {
+    const body = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+    return typeof body === "object" && body !== null && !Array.isArray(body) ? body as Record<string, unknown> : null;
+  } catch {
+    return null;
+  }
 }
 
 export function createProxyApp(options: ProxyOptions, models: string[]): ProxyApp {
-  const logPath = `${options.logDir ?? userPaths().cacheDir}/proxy.log`;
-  const log = new LogFile(logPath, "proxy", 10 * 1024 * 1024, true);
-  log.addSecret(options.apiKey);
+  const cacheDir = options.logDir ?? userPaths().cacheDir;
+  const log = new LogFile(`${cacheDir}/proxy.log`, "proxy", 10 * 1024 * 1024, true);
+  const secrets = [options.apiKey, options.clientToken ?? "", ...options.targetSecrets.secrets].filter((s) => s.length >= 4);
+  for (const secret of secrets) log.addSecret(secret);
   const metrics = new ProxyMetrics();
   const server = new ProxyServer(options);
+  server.log = log;
   server.models = models;
-  const cacheDir = options.logDir ?? userPaths().cacheDir;
   const backend = backendDefinition(options.backend);
   const adapter = backend?.create({ targetUrl: options.targetUrl, quirks: new CapsStore(`${cacheDir}/provider-caps.json`, (line) => log.write(line)) });
   const upstream = new UpstreamClient(`codex-launcher-proxy/${APP_VERSION}`);
   const store = new ResponseStore();
+  let route: ResponsesRoute | null = null;
 
   if (backend && adapter) {
-    const route = new ResponsesRoute({
+    route = new ResponsesRoute({
       adapter, providerHeaders: backend.headers(options.apiKey), upstream, targetUrl: options.targetUrl, apiKey: options.apiKey, store, metrics, log,
+      readBody: (msg) => server.requestBody(msg), secrets, targetSecrets: options.targetSecrets, clientTokenRequired: options.clientToken !== null,
       retryPolicy: DEFAULT_RETRY_POLICY, idleTimeoutMs: options.idleTimeoutS * 1000, maxBodyBytes: options.maxBodyMb * 1024 * 1024,
       maxStreamBufferBytes: MAX_STREAM_BUFFER_BYTES, onStreamCount: (d) => (server.activeStreams += d), gc: new GcScheduler(),
       forceModel: options.forceModel,
     });
-    for (const path of ["/v1/responses", "/responses"]) server.route("POST", path, (msg) => route.handle(msg));
+    for (const path of ["/v1/responses", "/responses"]) server.route("POST", path, (msg) => route!.handle(msg));
   } else {
     for (const path of ["/v1/responses", "/responses"])
-      server.route("POST", path, (msg) => sendError(msg, 501, `backend '${options.backend}' is not supported by this version of the proxy yet`, "backend_not_supported"));
+      server.route("POST", path, (msg) => sendError(msg, 501, `backend '${options.backend}' is not served by this version of the proxy`, "backend_not_served"));
   }
   // Codex configured with supports_websockets first tries a WebSocket upgrade; 426 makes it fall back to POST.
   for (const path of ["/v1/responses", "/responses"])
     server.route("GET", path, (msg) => sendError(msg, 426, "WebSocket transport is not supported by this proxy; send POST requests", "upgrade_required"));
   for (const path of ["/v1/models", "/models"])
     server.route("GET", path, (msg) => sendJson(msg, 200, modelsDocument(server.models, Math.floor(Date.now() / 1000))));
-  server.route("GET", "/monitoring", (msg) => sendJson(msg, 200, {
-    ...server.health(),
-    ...metrics.snapshot(Date.now()),
-    response_store: { entries: store.size, bytes: store.bytes },
-  }));
-  return { server, log, metrics };
+  server.route("GET", "/monitoring", (msg) => {
+    const snapshot = metrics.snapshot(Date.now());
+    const lastError = snapshot.last_error ? { ...snapshot.last_error, message: redactSecrets(snapshot.last_error.message, secrets) } : null;
+    sendJson(msg, 200, { ...server.health(), ...snapshot, last_error: lastError, idle_timeout_s: route ? route.idleTimeoutS : null,
+      response_store: { entries: store.size, bytes: store.bytes } });
+  });
+  // Admin routes (client token required like every route but /health).
+  server.route("POST", "/admin/keep", (msg) => {
+    const body = adminBody(server, msg);
+    if (!body || typeof body.keep !== "boolean") return sendError(msg, 400, "send {\"keep\": true|false}", "invalid_request");
+    server.kept = body.keep;
+    log.write(formatLogLine(null, "owner", { state: body.keep ? "kept" : "not_kept" }));
+    sendJson(msg, 200, { kept: server.kept });
+  });
+  server.route("POST", "/admin/idle-timeout", (msg) => {
+    const body = adminBody(server, msg);
+    const seconds = body?.seconds;
+    if (!route) return sendError(msg, 501, "this backend is not served", "backend_not_served");
+    if (typeof seconds !== "number" || !Number.isInteger(seconds) || seconds < 1 || seconds > 86400)
+      return sendError(msg, 400, "send {\"seconds\": 1..86400}", "invalid_request");
+    route.idleTimeoutS = seconds;
+    log.write(formatLogLine(null, "owner", { idle_timeout_s: seconds }));
+    sendJson(msg, 200, { idle_timeout_s: seconds });
+  });
+  return { server, log, metrics, secrets };
 }
+

@@ -4,6 +4,7 @@
 import Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import { parseCapsFile, serializeCaps, type CapsData } from "./caps.js";
+import { formatLogLine } from "./log-lines.js";
 
 export class CapsStore {
   #data: CapsData = { version: 1, entries: {} };
@@ -30,7 +31,7 @@ export class CapsStore {
         Gio.FileCreateFlags.PRIVATE | Gio.FileCreateFlags.REPLACE_DESTINATION, null);
       this.#loadedMtime = this.#mtime();
     } catch (e) {
-      this.log(`provider caps: cannot write ${this.path}: ${(e as Error).message}`);
+      this.log(formatLogLine(null, "caps", { state: "write_failed" }, { message: `cannot write ${this.path}: ${(e as Error).message}` }));
     }
   }
 
@@ -60,9 +61,9 @@ export class CapsStore {
       try {
         Gio.File.new_for_path(this.path).move(Gio.File.new_for_path(aside), Gio.FileCopyFlags.OVERWRITE, null, null);
       } catch (moveError) {
-        this.log(`provider caps: cannot move corrupt file aside: ${(moveError as Error).message}`);
+        this.log(formatLogLine(null, "caps", { state: "write_failed" }, { message: `cannot move the corrupt file aside: ${(moveError as Error).message}` }));
       }
-      this.log(`provider caps: ${this.path} is corrupt (${(e as Error).message}); kept aside as ${aside}, starting over`);
+      this.log(formatLogLine(null, "caps", { state: "corrupt" }, { message: `${this.path} is corrupt (${(e as Error).message}); kept aside as ${aside}, starting over` }));
       this.#data = { version: 1, entries: {} };
       this.#loadedMtime = null;
     }

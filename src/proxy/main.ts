@@ -1,25 +1,28 @@
 // Entry point of `codex-launcher-proxy`, the translate proxy process.
 import "gi://GLib?version=2.0";
 import "gi://Soup?version=3.0";
-import Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import System from "system";
 import { formatHelp, UsageError } from "../lib/cli-args.js";
+import { readTextFile, removeFile, writeFileAtomic } from "../lib/files.js";
+import { readIdentity } from "../lib/processes.js";
 import { onUnixSignal, SIGINT, SIGTERM } from "../lib/unix-signals.js";
 import { APP_VERSION } from "../lib/version.js";
-import { PROXY_FLAGS, resolveProxyCommand } from "./options.js";
-import { createProxyApp, readModels } from "./app.js";
+import { PROXY_FLAGS, resolveProxyCommand, type ProxyOptions } from "./options.js";
+import { createProxyApp, readModels, type ProxyApp } from "./app.js";
+import { formatLogLine } from "./log-lines.js";
+import { ownershipState } from "./ownership.js";
 import { ListenError } from "./server.js";
 
 const PROGRAM = "codex-launcher-proxy";
-const decoder = new TextDecoder();
 
-function readConfigFile(path: string): string {
+function readSettingFile(path: string): string {
   try {
-    const [, bytes] = GLib.file_get_contents(path);
-    return decoder.decode(bytes);
+    const text = readTextFile(path);
+    if (text === null) throw new Error("no such file");
+    return text;
   } catch (e) {
-    throw new UsageError(`cannot read config file ${path}: ${(e as Error).message}`);
+    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
   }
 }
 
@@ -29,10 +32,45 @@ function fail(message: string, exitCode: number, hint = ""): never {
   throw new Error("unreachable");
 }
 
+function env(name: string): string | undefined {
+  return GLib.getenv(name) ?? undefined;
+}
+
+/**
+ * Writes <registry-dir>/<pid>.json before the first request is served: whatever happens to the launcher
+ * from now on, the next one finds this process by its identity (and only by it).
+ */
+function register(options: ProxyOptions, port: number): string | null {
+  if (!options.registryDir) return null;
+  const identity = readIdentity("self");
+  if (!identity) fail("cannot read this process's own identity from /proc", 1);
+  const path = `${options.registryDir}/${identity.pid}.json`;
+  writeFileAtomic(path, `${JSON.stringify({ ...identity, role: "proxy", port, backend: options.backend, target_url: options.targetUrl,
+    started_at: new Date().toISOString() }, null, 2)}\n`, 0o600);
+  return path;
+}
+
+function watchOwner(app: ProxyApp, options: ProxyOptions, quit: (reason: string) => void): void {
+  if (!options.ownerLeaseS) return;
+  const policy = { leaseMs: options.ownerLeaseS * 1000, orphanIdleExitMs: options.orphanIdleExitS * 1000 };
+  let last = "owned";
+  GLib.timeout_add_seconds(GLib.PRIORITY_DEFAULT, 1, () => {
+    const { server } = app;
+    const state = ownershipState({ nowMs: Date.now(), lastOwnerContactMs: server.lastOwnerContactMs, lastRequestMs: server.lastRequestMs,
+      activeStreams: server.activeStreams, kept: server.kept }, policy);
+    if (state !== last && state !== "exit") app.log.write(formatLogLine(null, "owner", { state }));
+    last = state;
+    if (state !== "exit") return GLib.SOURCE_CONTINUE;
+    quit("orphan_idle");
+    return GLib.SOURCE_REMOVE;
+  });
+}
+
 function main(argv: string[]): void {
   let command;
   try {
-    command = resolveProxyCommand(argv, { CODEX_PROXY_API_KEY: GLib.getenv("CODEX_PROXY_API_KEY") ?? undefined }, readConfigFile);
+    command = resolveProxyCommand(argv, { CODEX_PROXY_API_KEY: env("CODEX_PROXY_API_KEY"), CODEX_LAUNCHER_CLIENT_TOKEN: env("CODEX_LAUNCHER_CLIENT_TOKEN"),
+      CODEX_PROXY_TARGET_URL: env("CODEX_PROXY_TARGET_URL") }, readSettingFile);
   } catch (e) {
     if (e instanceof UsageError) fail(e.message, 2, ` (see ${PROGRAM} --help)`);
     throw e;
@@ -45,13 +83,15 @@ function main(argv: string[]): void {
     print(`${PROGRAM} ${APP_VERSION}`);
     return;
   }
+  const { options } = command;
   let models: string[];
   try {
-    models = readModels(command.options);
+    models = readModels(options);
   } catch (e) {
     fail((e as Error).message, 2);
   }
-  const { server, log } = createProxyApp(command.options, models);
+  const app = createProxyApp(options, models);
+  const { server, log } = app;
   let port: number;
   try {
     port = server.listen();
@@ -59,17 +99,29 @@ function main(argv: string[]): void {
     if (e instanceof ListenError) fail(e.message, 1);
     throw e;
   }
+  const registration = register(options, port);
   const loop = new GLib.MainLoop(null, false);
-  const shutdown = () => {
-    log.write("shutting down (signal)");
-    server.stop();
-    loop.quit();
+  let stopping = false;
+  const quit = (reason: string) => {
+    if (stopping) {
+      // A second signal during the drain: stop now.
+      loop.quit();
+      return;
+    }
+    stopping = true;
+    log.write(formatLogLine(null, "stopping", { reason, active_streams: server.activeStreams }));
+    // Live streams get the drain window to finish; new requests are answered 503 meanwhile.
+    void server.drain(reason === "orphan_idle" ? 0 : options.drainTimeoutS * 1000).then(() => loop.quit());
   };
-  onUnixSignal(SIGTERM, shutdown);
-  onUnixSignal(SIGINT, shutdown);
-  log.write(`${PROGRAM} ${APP_VERSION} started on ${command.options.host}:${port} backend=${command.options.backend} target=${command.options.targetUrl || "(none)"} pid=${new Gio.Credentials().get_unix_pid()}`);
-  print(`${PROGRAM} ${APP_VERSION} listening on http://${command.options.host}:${port} (backend ${command.options.backend})`);
+  onUnixSignal(SIGTERM, () => quit("signal"));
+  onUnixSignal(SIGINT, () => quit("signal"));
+  watchOwner(app, options, quit);
+  log.write(formatLogLine(null, "started", { version: APP_VERSION, host: options.host, port, backend: options.backend, pid: readIdentity("self")?.pid ?? null,
+    client_token: options.clientToken !== null }, { target: options.targetUrl || "(none)" }));
+  print(`${PROGRAM} ${APP_VERSION} listening on http://${options.host}:${port} (backend ${options.backend})`);
   loop.run();
+  server.stop();
+  if (registration) removeFile(registration);
 }
 
 main(System.programArgs);

@@ -2,6 +2,7 @@
 // Pure: no gi:// imports.
 import { BACKEND_TYPES, type BackendType } from "../lib/backend-types.js";
 import { parseFlags, UsageError, type FlagSpecs } from "../lib/cli-args.js";
+import { splitUrlSecrets } from "../lib/url-secrets.js";
 
 export const PROXY_FLAGS = {
   port: { kind: "int", min: 0, max: 65535, help: "port to listen on (0 picks a free one; default 8080)" },
@@ -15,6 +16,12 @@ export const PROXY_FLAGS = {
   "idle-timeout": { kind: "int", min: 1, max: 86400, help: "seconds of upstream silence before a stream is failed (default 300)" },
   "force-model": { kind: "string", help: "send this model to the provider whatever the client asks for" },
   "max-body-mb": { kind: "int", min: 1, max: 1024, help: "largest accepted request body in MB (default 32)" },
+  "client-token-file": { kind: "string", help: "require this file's token as `Authorization: Bearer` (or set CODEX_LAUNCHER_CLIENT_TOKEN)" },
+  "allow-origin": { kind: "string", help: "comma-separated browser origins allowed to call the proxy (default: none)" },
+  "registry-dir": { kind: "string", help: "register this process (identity, port) in DIR/<pid>.json while it runs" },
+  "owner-lease": { kind: "int", min: 1, max: 86400, help: "seconds without a word from the launcher after which the proxy counts as orphaned" },
+  "orphan-idle-exit": { kind: "int", min: 1, max: 86400, help: "an orphaned proxy exits after this many idle seconds (default 300)" },
+  "drain-timeout": { kind: "int", min: 0, max: 600, help: "seconds live streams get to finish on SIGTERM (default 5)" },
   version: { kind: "bool", help: "print the version and exit" },
   help: { kind: "bool", help: "show this help and exit" },
 } as const satisfies FlagSpecs;
@@ -31,12 +38,24 @@ export interface ProxyOptions {
   idleTimeoutS: number;
   maxBodyMb: number;
   forceModel?: string;
+  /** Required from clients on every route but /health; null: not required (standalone use). */
+  clientToken: string | null;
+  allowedOrigins: string[];
+  registryDir?: string;
+  /** Set when a launcher supervises this proxy: seconds without its word before the proxy is an orphan. */
+  ownerLeaseS?: number;
+  orphanIdleExitS: number;
+  drainTimeoutS: number;
+  /** Credentials taken out of the target URL (user:pw@, ?api-key=); never shown. */
+  targetSecrets: { basicAuth: string | null; secretQuery: [string, string][]; secrets: string[] };
 }
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_IDLE_TIMEOUT_S = 300;
 export const DEFAULT_MAX_BODY_MB = 32;
+export const DEFAULT_ORPHAN_IDLE_EXIT_S = 300;
+export const DEFAULT_DRAIN_TIMEOUT_S = 5;
 
 export type ProxyCommand = { kind: "help" } | { kind: "version" } | { kind: "serve"; options: ProxyOptions };
 
@@ -94,11 +113,23 @@ export function resolveProxyCommand(
   if (flags.help) return { kind: "help" };
   if (flags.version) return { kind: "version" };
   const fromFile = flags.config ? optionsFromConfigJson(readConfig(flags.config), flags.config) : {};
+  let clientToken: string | null = null;
+  if (flags["client-token-file"]) {
+    clientToken = readConfig(flags["client-token-file"]).trim();
+    if (!clientToken) throw new UsageError(`the client token file ${flags["client-token-file"]} is empty`);
+  } else if (env.CODEX_LAUNCHER_CLIENT_TOKEN !== undefined) {
+    clientToken = env.CODEX_LAUNCHER_CLIENT_TOKEN.trim();
+    if (!clientToken) throw new UsageError("CODEX_LAUNCHER_CLIENT_TOKEN is set but empty");
+  }
+  if (clientToken !== null && clientToken.length < 16) throw new UsageError("the client token must be at least 16 characters");
+  // The launcher hands over a target URL with credentials in the environment, never on the command line.
+  const rawTarget = env.CODEX_PROXY_TARGET_URL ?? flags["target-url"] ?? fromFile.targetUrl ?? "";
+  const target = splitUrlSecrets(rawTarget);
   const options: ProxyOptions = {
     port: flags.port ?? fromFile.port ?? DEFAULT_PORT,
     host: flags.host ?? fromFile.host ?? DEFAULT_HOST,
     backend: (flags.backend as BackendType | undefined) ?? fromFile.backend ?? "openai-compat",
-    targetUrl: flags["target-url"] ?? fromFile.targetUrl ?? "",
+    targetUrl: target.publicUrl,
     apiKey: flags["api-key"] ?? env.CODEX_PROXY_API_KEY ?? fromFile.apiKey ?? "",
     configFile: flags.config,
     modelsFile: flags["models-file"] ?? fromFile.modelsFile,
@@ -106,6 +137,13 @@ export function resolveProxyCommand(
     idleTimeoutS: flags["idle-timeout"] ?? DEFAULT_IDLE_TIMEOUT_S,
     maxBodyMb: flags["max-body-mb"] ?? DEFAULT_MAX_BODY_MB,
     forceModel: flags["force-model"],
+    clientToken,
+    allowedOrigins: (flags["allow-origin"] ?? "").split(",").map((o) => o.trim()).filter(Boolean),
+    registryDir: flags["registry-dir"],
+    ownerLeaseS: flags["owner-lease"],
+    orphanIdleExitS: flags["orphan-idle-exit"] ?? DEFAULT_ORPHAN_IDLE_EXIT_S,
+    drainTimeoutS: flags["drain-timeout"] ?? DEFAULT_DRAIN_TIMEOUT_S,
+    targetSecrets: { basicAuth: target.basicAuth, secretQuery: target.secretQuery, secrets: target.secrets },
   };
   if (options.targetUrl && !/^https?:\/\/[^\s/]+/i.test(options.targetUrl))
     throw new UsageError(`--target-url must be an http(s) URL, got '${options.targetUrl}'`);

@@ -38,6 +38,8 @@ export interface RetryNotice {
   maxAttempts: number;
   delayMs: number;
   status: number | null;
+  /** The transport failure's kind when there was no HTTP reply (connection_refused, dns, ...). */
+  kind: UpstreamErrorKind | null;
   reason: string;
 }
 
@@ -146,7 +148,7 @@ export class UpstreamClient {
         if (reply) return reply;
         throw failure!;
       }
-      onRetry({ attempt, maxAttempts: policy.maxAttempts, delayMs: delay, status: reply?.status ?? null,
+      onRetry({ attempt, maxAttempts: policy.maxAttempts, delayMs: delay, status: reply?.status ?? null, kind: failure?.kind ?? null,
         reason: reply ? `HTTP ${reply.status} ${statusPhrase(reply.status)}` : failure!.message });
       if (reply) await discard(reply.stream);
       if (!(await sleep(delay, cancellable))) throw new UpstreamError("client_gone", "request cancelled while waiting to retry");

@@ -6,8 +6,9 @@ import Gtk from "gi://Gtk?version=3.0";
 import { userPaths } from "../lib/system-paths.js";
 import { APP_ID, APP_NAME } from "../lib/version.js";
 import { createAppContext, type AppContext } from "../launcher/app-context.js";
-import { cleanupStaleProcesses } from "../launcher/cleanup.js";
-import { MonitoringController } from "../launcher/monitoring-controller.js";
+import { acquireOwnership, currentOwner, type Ownership } from "../launcher/ownership.js";
+import { LauncherSession } from "../launcher/session.js";
+import { MonitoringController } from "../watchdog/controller.js";
 import { MonitorWindow } from "./monitor-window.js";
 import { ChangelogWindow } from "./changelog-window.js";
 import { EndpointsWindow } from "./endpoints-window.js";
@@ -20,6 +21,10 @@ export class CodexLauncherApplication extends Gtk.Application {
 
   #ctx: AppContext | null = null;
   #monitoring: MonitoringController | null = null;
+  #session: LauncherSession | null = null;
+  /** Held while this process owns the proxy; null while another launcher does (the window then attaches). */
+  #ownership: Ownership | null = null;
+  #ownerPoll = 0;
   #starting = false;
   #windows = new Map<string, Gtk.Window>();
 
@@ -57,7 +62,9 @@ export class CodexLauncherApplication extends Gtk.Application {
       return;
     }
     const ctx = this.#ctx;
-    const monitoring = (this.#monitoring ??= new MonitoringController(ctx, async () => true, (title, body) => this.#notify(title, body)));
+    const session = (this.#session ??= new LauncherSession(ctx));
+    const monitoring = (this.#monitoring ??= new MonitoringController(ctx, async () => true, (title, body) => this.#notify(title, body),
+      () => session.refreshProfile()));
     const win: LauncherWin = new LauncherWin(this, ctx, {
       changelog: () => this.#single("changelog", () => new ChangelogWindow(win)),
       monitor: () => this.#single("monitor", () => new MonitorWindow(win, ctx, monitoring)),
@@ -66,22 +73,54 @@ export class CodexLauncherApplication extends Gtk.Application {
         w.connect("changed", () => win.refreshEndpoints());
         return w;
       }),
-    });
+    }, session);
     win.present();
     monitoring.announce = (text, undoable) => win.announce(text, undoable);
-    win.onCodexLaunched = (session) => monitoring.watchdog?.trackCodexSession(session);
-    await monitoring.load().catch((e) => ctx.log.write(`AI Monitoring could not start: ${(e as Error).message}`));
+    win.onCodexLaunched = (id) => monitoring.watchdog?.trackCodexSession(id);
     const migrated = await ctx.endpoints.migratePlaintextKeys().catch((e) => {
       ctx.log.write(`could not move API keys into the ${ctx.secrets.kind}: ${(e as Error).message}`);
       return 0;
     });
     if (migrated) win.refreshEndpoints();
     ctx.log.write(`API keys are kept in ${ctx.secrets.kind === "keyring" ? "the desktop keyring" : `${paths.codexHome}/codex-launcher-keys.json (0600; no keyring answered)`}`);
-    for (const line of await cleanupStaleProcesses(paths)) ctx.log.write(`cleanup: ${line}`);
+    await this.#takeOwnership(win);
+  }
+
+  /**
+   * One owner of the proxy per user. When another launcher (a `--headless` in a terminal) owns it, the
+   * window attaches: it shows that proxy and never stops, restarts or cleans it up; once that owner is
+   * gone, this launcher takes over and adopts the proxy it left.
+   */
+  async #takeOwnership(win: LauncherWin): Promise<void> {
+    const ctx = this.#ctx!;
+    const ownership = await acquireOwnership(ctx.paths, "gui").catch((e: Error) => {
+      ctx.log.write(`cannot tell whether another Codex Launcher runs: ${e.message}`);
+      return null;
+    });
+    if (!ownership) {
+      const owner = currentOwner(ctx.paths);
+      if (owner) win.setAttached(owner);
+      if (!this.#ownerPoll)
+        this.#ownerPoll = GLib.timeout_add_seconds(GLib.PRIORITY_DEFAULT, 3, () => {
+          if (currentOwner(ctx.paths)) return GLib.SOURCE_CONTINUE;
+          this.#ownerPoll = 0;
+          void this.#takeOwnership(win);
+          return GLib.SOURCE_REMOVE;
+        });
+      return;
+    }
+    this.#ownership = ownership;
+    win.setAttached(null);
+    for (const line of await this.#session!.startUp()) ctx.log.write(line);
+    await this.#monitoring!.load().catch((e) => ctx.log.write(`AI Monitoring could not start: ${(e as Error).message}`));
   }
 
   override vfunc_shutdown(): void {
     this.#monitoring?.shutdown();
+    if (this.#ownerPoll) GLib.source_remove(this.#ownerPoll);
+    this.#ownerPoll = 0;
+    this.#session?.dispose();
+    this.#ownership?.release();
     super.vfunc_shutdown();
   }
 

@@ -99,7 +99,7 @@ export class EndpointsWindow extends Gtk.Window {
   #actions(): EndpointDialogActions {
     return {
       fetchModels,
-      test: (spec) => testEndpoint(this.ctx.paths, this.ctx.proxyArgv, spec, (l) => this.ctx.log.write(`[test] ${l}`)),
+      test: (spec) => testEndpoint(this.ctx.paths, this.ctx.proxyArgv, spec, (l) => this.ctx.log.write(`[test] ${l}`), this.ctx.clientToken),
       save: async (endpoint: Endpoint, apiKey: string, originalName?: string) => {
         try {
           if (originalName && originalName !== endpoint.name) await this.ctx.endpoints.renameKey(originalName, endpoint.name);

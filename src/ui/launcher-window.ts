@@ -5,10 +5,14 @@ import GLib from "gi://GLib";
 import Gtk from "gi://Gtk?version=3.0";
 import { probeProgram, runtimeVersions } from "../lib/dependencies.js";
 import { preferredModel, type Endpoint } from "../lib/endpoints.js";
-import { isServedBackend } from "../lib/backend-types.js";
 import { APP_NAME, APP_VERSION } from "../lib/version.js";
 import type { AppContext } from "../launcher/app-context.js";
-import { findCodex, findCodexDesktop, launchCodexCli, launchCodexDesktop, writeCodexConfig, type ConfigWrite } from "../launcher/codex-session.js";
+import { codexSessionPids, findCodexDesktop, launchCodexCli, launchCodexDesktop, stopCodexSession, type ProfileWrite } from "../launcher/codex-session.js";
+import type { OwnerInfo } from "../launcher/ownership.js";
+import { LauncherSession } from "../launcher/session.js";
+
+/** What closing the window does while a Codex launched from it still runs. */
+export type CloseChoice = "keep" | "stop-both" | "cancel";
 
 /** The header bar's buttons, in the order the original app shows them. */
 export interface HeaderAction {
@@ -58,17 +62,25 @@ export class LauncherWin extends Gtk.ApplicationWindow {
   /** Async work (probes, process events) may finish after the window is gone. */
   #destroyed = false;
   #busy = false;
+  #closing = false;
   #statusTimer = 0;
   #unsubscribe: (() => void)[] = [];
   #selfHandlers: number[] = [];
-  #codexPath: string | null = null;
   /** True once the Codex CLI was looked for. */
   codexProbed = false;
   /** Lets the watchdog follow the Codex process it should watch. */
   onCodexLaunched: ((sessionId: string) => void) | null = null;
+  /** The Codex sessions launched from this window (their processes are found by session id). */
+  readonly launchedSessions: string[] = [];
+  /** Asks what to do when the window closes while Codex runs (a dialog; specs answer it directly). */
+  askOnClose: (() => Promise<CloseChoice>) | null = null;
+  /** Set while another launcher (--headless, or a window of an older run) owns the proxy: this window only looks. */
+  #attachedTo: OwnerInfo | null = null;
+  readonly session: LauncherSession;
 
-  constructor(application: Gtk.Application, private readonly ctx: AppContext, openers: WindowOpeners = {}) {
+  constructor(application: Gtk.Application, private readonly ctx: AppContext, openers: WindowOpeners = {}, session?: LauncherSession) {
     super({ application, title: APP_NAME, default_width: 960, default_height: 640 });
+    this.session = session ?? new LauncherSession(ctx);
     this.set_titlebar(this.#buildHeaderBar(openers));
     this.add(this.#buildBody());
     // Our own handlers are disconnected in teardown: left connected, gjs 1.74 releases their closures
@@ -217,10 +229,14 @@ export class LauncherWin extends Gtk.ApplicationWindow {
   }
 
   #updateButtons(): void {
+    if (this.#attachedTo) {
+      this.#renderAttached();
+      return;
+    }
     const hasEndpoint = this.selectedEndpoint() !== null && !!this.modelCombo.get_active_id();
     this.proxyButton.sensitive = !this.#busy && (this.ctx.supervisor.running || hasEndpoint);
-    this.launchCliButton.sensitive = !this.#busy && hasEndpoint && this.#codexPath !== null;
-    this.launchCliButton.tooltip_text = this.#codexPath ? "Start the proxy if needed, point Codex at it and open Codex in a terminal"
+    this.launchCliButton.sensitive = !this.#busy && hasEndpoint && this.session.codexPath !== null;
+    this.launchCliButton.tooltip_text = this.session.codexPath ? "Start the proxy if needed, point Codex at it and open Codex in a terminal"
       : "The Codex CLI was not found on PATH (npm install -g @openai/codex)";
     const desktop = findCodexDesktop();
     this.launchDesktopButton.sensitive = !this.#busy && hasEndpoint && desktop !== null;
@@ -244,8 +260,11 @@ export class LauncherWin extends Gtk.ApplicationWindow {
       case "stopping":
         text = "◌ stopping…";
         break;
-      case "exited":
-        text = `<span foreground="#c01c28">●</span> exited (${s.lastExit?.code !== null ? `code ${s.lastExit?.code}` : `signal ${s.lastExit?.signal}`})`;
+      case "down":
+        text = `<span foreground="#c01c28">●</span> down (${s.lastExit ? (s.lastExit.code !== null ? `exited with code ${s.lastExit.code}` : `killed by signal ${s.lastExit.signal}`) : "not answering"}); restarting…`;
+        break;
+      case "restarting":
+        text = "◌ restarting (live streams finish first)…";
         break;
       default:
         text = "○ stopped";
@@ -255,9 +274,42 @@ export class LauncherWin extends Gtk.ApplicationWindow {
   }
 
   async #pollHealth(): Promise<void> {
-    if (this.#destroyed || this.ctx.supervisor.state !== "running") return;
+    if (this.#destroyed) return;
+    if (this.#attachedTo) {
+      this.#renderAttached();
+      return;
+    }
+    if (this.ctx.supervisor.state !== "running") return;
     const health = await this.ctx.supervisor.health(1500);
     this.#renderProxy(health);
+  }
+
+  /**
+   * Another launcher owns the proxy: this window shows it and can launch Codex against it, but never
+   * starts, stops or restarts it (null when this window's launcher owns it again).
+   */
+  setAttached(owner: OwnerInfo | null): void {
+    this.#attachedTo = owner;
+    if (owner) {
+      this.log(`the proxy is run by another Codex Launcher (${owner.kind === "headless" ? "codex-launcher --headless" : "another window"}, pid ${owner.identity.pid}): this window uses it and leaves it alone`);
+      this.#renderAttached();
+    } else this.#renderProxy();
+  }
+
+  get attached(): boolean {
+    return this.#attachedTo !== null;
+  }
+
+  #renderAttached(): void {
+    const owner = this.#attachedTo;
+    if (!owner || this.#destroyed) return;
+    const port = this.session.stickyPort();
+    this.proxyStatus.set_markup(`<span foreground="#26a269">●</span> run by ${owner.kind === "headless" ? "codex-launcher --headless" : "another window"} ` +
+      `(pid ${owner.identity.pid})${port ? ` on 127.0.0.1:${port}` : ""}`);
+    this.proxyButton.label = "Start Proxy";
+    this.proxyButton.sensitive = false;
+    this.proxyButton.tooltip_text = "Another Codex Launcher runs the proxy; stop it there";
+    this.launchCliButton.sensitive = !this.#busy && this.session.codexPath !== null;
   }
 
   async #withBusy<T>(work: () => Promise<T>): Promise<T | null> {
@@ -320,15 +372,8 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     const endpoint = this.selectedEndpoint();
     const model = this.modelCombo.get_active_id();
     if (!endpoint || !model) throw new Error("choose an endpoint and a model first");
-    const s = this.ctx.supervisor;
-    if (s.running && s.spec?.endpointName === endpoint.name && s.spec.model === model && (await s.health(1500))) return s.port;
-    if (s.running) await s.stop();
-    if (!isServedBackend(endpoint.backend_type))
-      this.log(`warning: the ${endpoint.backend_type} backend is not translated by this version; requests will fail with 501`);
-    const apiKey = await this.ctx.endpoints.keyFor(endpoint.name);
-    this.log(`starting the proxy for ${endpoint.name} (${endpoint.backend_type}, ${endpoint.base_url}), model ${model}`);
-    const port = await s.start({ endpointName: endpoint.name, backend: endpoint.backend_type, targetUrl: endpoint.base_url, apiKey,
-      models: endpoint.models.length ? endpoint.models : [model], model });
+    if (this.#attachedTo) throw new Error("another Codex Launcher runs the proxy; this window does not start or stop it");
+    const port = await this.session.ensureProxy(endpoint, model);
     this.log(`proxy healthy on http://127.0.0.1:${port}`);
     this.#setBanner("");
     return port;
@@ -341,38 +386,42 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     });
   }
 
-  /** Starts the proxy if needed and writes config.toml for it: everything Codex needs before it starts. */
-  async prepareCodex(): Promise<ConfigWrite | null> {
+  /** Starts the proxy if needed and writes Codex's profile for it: everything Codex needs before it starts. */
+  async prepareCodex(): Promise<ProfileWrite | null> {
     return this.#withBusy(() => this.#prepare());
   }
 
-  async #prepare(): Promise<ConfigWrite> {
+  async #prepare(): Promise<ProfileWrite | null> {
+    // Attached: the owner already wrote the profile for its proxy.
+    if (this.#attachedTo) return null;
     const port = await this.#ensureProxy();
     const endpoint = this.selectedEndpoint()!;
     const model = this.modelCombo.get_active_id()!;
-    const written = await writeCodexConfig(this.ctx.paths, { port, model, endpointName: endpoint.name, models: endpoint.models, codexPath: this.#codexPath },
-      (l) => this.log(l));
-    this.log(`wrote ${written.path}${written.backup ? ` (previous version kept as ${written.backup})` : ""}${written.catalogPath ? `; model catalog ${written.catalogPath}` : ""}`);
-    if (written.problem) this.#setBanner(`<span foreground="#c01c28">${GLib.markup_escape_text(written.problem, -1)}</span>`);
+    const written = await this.session.writeProfile(port, model, endpoint.name, endpoint.models);
+    this.log(`wrote ${written.path}${written.catalogPath ? `; model catalog ${written.catalogPath}` : ""}; in other terminals: ${this.session.codexCommand}`);
     return written;
   }
 
-  /** Starts the proxy if needed, writes config.toml for it, then opens Codex. */
+  /** Starts the proxy if needed, writes Codex's profile for it, then opens Codex. */
   async launch(kind: "cli" | "desktop"): Promise<boolean> {
     const done = await this.#withBusy(async () => {
       await this.#prepare();
       const workdir = this.folderButton.get_filename() ?? GLib.get_home_dir();
+      let sessionId: string;
       if (kind === "cli") {
-        if (!this.#codexPath) throw new Error("the Codex CLI was not found on PATH");
-        const launched = await launchCodexCli(this.#codexPath, workdir, this.ctx.paths.codexHome, (l) => this.log(l));
-        this.onCodexLaunched?.(launched.sessionId);
+        const codexPath = this.session.codexPath;
+        if (!codexPath) throw new Error("the Codex CLI was not found on PATH");
+        const launched = await launchCodexCli(codexPath, workdir, this.ctx.paths.codexHome, (l) => this.log(l));
+        sessionId = launched.sessionId;
         this.log(`Codex CLI opened in ${launched.argv[0]} (folder ${workdir})`);
       } else {
         const desktop = findCodexDesktop();
         if (!desktop) throw new Error("Codex Desktop is not installed");
-        this.onCodexLaunched?.(launchCodexDesktop(desktop, this.ctx.paths.codexHome).sessionId);
+        sessionId = launchCodexDesktop(desktop, this.ctx.paths.codexHome).sessionId;
         this.log(`Codex Desktop started (${desktop})`);
       }
+      this.launchedSessions.push(sessionId);
+      this.onCodexLaunched?.(sessionId);
       return true;
     });
     return done === true;
@@ -380,29 +429,76 @@ export class LauncherWin extends Gtk.ApplicationWindow {
 
   /** Resolves once the Codex CLI probe has run (tests wait for it). */
   get codexPath(): string | null {
-    return this.#codexPath;
+    return this.session.codexPath;
   }
 
   async #reportCodex(): Promise<void> {
-    this.#codexPath = findCodex();
     this.codexProbed = true;
-    if (!this.#codexPath) {
+    if (!this.session.codexPath) {
       this.log("Codex CLI: not found on PATH (install it with: npm install -g @openai/codex)");
     } else {
-      const codex = await probeProgram(this.#codexPath);
-      this.log(codex.version ? `Codex CLI: ${codex.version} (${this.#codexPath})` : `Codex CLI: found at ${this.#codexPath} but --version failed: ${codex.error}`);
+      const codex = await probeProgram(this.session.codexPath);
+      this.log(codex.version ? `Codex CLI: ${codex.version} (${this.session.codexPath})` : `Codex CLI: found at ${this.session.codexPath} but --version failed: ${codex.error}`);
     }
     const desktop = findCodexDesktop();
     this.log(desktop ? `Codex Desktop: ${desktop}` : "Codex Desktop: not installed");
     if (!this.#destroyed) this.#updateButtons();
   }
 
-  /** Closing stops the proxy first, unless the user asked to keep it. */
+  /**
+   * Closing: a proxy this window's launcher does not own is never touched. With a Codex launched from
+   * here still running, the user chooses (keep the proxy running — the default —, stop both, cancel);
+   * otherwise the proxy stops unless "Keep the proxy running" is ticked. A kept proxy goes on serving
+   * and is adopted by the next launcher.
+   */
   #onClose(): boolean {
-    if (!this.ctx.supervisor.running || this.keepRunning.get_active()) return false;
-    this.log("stopping the proxy before closing");
-    void this.ctx.supervisor.stop().finally(() => this.destroy());
-    return true; // the window closes once the proxy is down
+    if (this.#closing) return false;
+    if (this.#attachedTo || !this.ctx.supervisor.running) return false;
+    void this.#closeFlow().catch((e) => {
+      this.log(`Error while closing: ${(e as Error).message}`);
+      this.#closing = true;
+      this.destroy();
+    });
+    return true; // the window closes once the choice is carried out
+  }
+
+  /** True while a Codex launched from this window is still running. */
+  codexRunning(): boolean {
+    return this.launchedSessions.some((id) => codexSessionPids(id).length > 0);
+  }
+
+  async #closeFlow(): Promise<void> {
+    let choice: CloseChoice | "stop";
+    if (this.codexRunning()) choice = await (this.askOnClose ?? (() => this.#askCloseDialog()))();
+    else choice = this.keepRunning.get_active() ? "keep" : "stop";
+    if (choice === "cancel") return;
+    if (choice === "keep") {
+      await this.ctx.supervisor.release();
+      this.log(`the proxy keeps running on port ${this.ctx.supervisor.port || this.session.stickyPort()}; the next Codex Launcher adopts it`);
+    } else {
+      if (choice === "stop-both")
+        for (const id of this.launchedSessions) this.log(`stopped Codex (${await stopCodexSession(id)} process(es))`);
+      this.log("stopping the proxy before closing");
+      await this.ctx.supervisor.stop();
+    }
+    this.#closing = true;
+    this.destroy();
+  }
+
+  #askCloseDialog(): Promise<CloseChoice> {
+    return new Promise((resolve) => {
+      const dialog = new Gtk.MessageDialog({ transient_for: this, modal: true, message_type: Gtk.MessageType.QUESTION, buttons: Gtk.ButtonsType.NONE,
+        text: "Codex is still running", secondary_text: "It uses the proxy. Keep the proxy running for it (the next Codex Launcher takes it over), or stop Codex and the proxy?" });
+      dialog.add_button("Cancel", Gtk.ResponseType.CANCEL);
+      dialog.add_button("Stop Codex and the proxy", 2);
+      dialog.add_button("Keep the proxy running", 1);
+      dialog.set_default_response(1);
+      dialog.connect("response", (_d, response: number) => {
+        dialog.destroy();
+        resolve(response === 1 ? "keep" : response === 2 ? "stop-both" : "cancel");
+      });
+      dialog.show_all();
+    });
   }
 
   #teardown(): void {

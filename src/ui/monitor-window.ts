@@ -5,7 +5,7 @@ import GLib from "gi://GLib";
 import Gtk from "gi://Gtk?version=3.0";
 import { writeFileAtomic } from "../lib/files.js";
 import type { AppContext } from "../launcher/app-context.js";
-import type { MonitoringController } from "../launcher/monitoring-controller.js";
+import type { MonitoringController } from "../watchdog/controller.js";
 import { DEFAULT_MONITORING, type MonitoringConfig } from "../watchdog/config.js";
 import { AI_MODEL_PRESETS } from "../watchdog/diagnosis.js";
 import { costThisMonth, emptyStore, successRate, type IncidentStoreData } from "../watchdog/incidents.js";

@@ -2,7 +2,7 @@
 // safety guard applied. Pure: the clock and the incident data are passed in; the GLib layer executes.
 import type { MonitoringConfig } from "./config.js";
 import { AiRateLimit, budgetVerdict, EscalatingCooldown, RestartBudget } from "./guards.js";
-import { costThisMonth, incidentPattern, knownFix, type IncidentStoreData } from "./incidents.js";
+import { costThisMonth, failingFix, incidentPattern, knownFix, type IncidentStoreData } from "./incidents.js";
 import { RuleEngine, type ActionId, type Rule } from "./rules.js";
 import type { Signal } from "./signals.js";
 
@@ -13,11 +13,12 @@ export type Decision =
   | { kind: "ask_ai"; signal: Signal; pattern: string; trigger: string }
   | { kind: "alert"; signal: Signal; pattern: string; trigger: string; message: string; reason: string };
 
-const RESTARTS: ReadonlySet<ActionId> = new Set(["restart_proxy", "kill_stale_and_restart", "increase_timeout", "switch_provider"]);
+/** Actions that end the running proxy process (the restart budget applies; live streams drain first). */
+const RESTARTS: ReadonlySet<ActionId> = new Set(["restart_proxy", "kill_stale_and_restart", "switch_provider"]);
 /** Categories about the proxy process itself: none of them matter once the user stopped the proxy. */
 const PROXY_CATEGORIES = new Set(["proxy_crash", "proxy_dead", "proxy_hang", "proxy_memory", "port_conflict", "port_mismatch"]);
 /** Actions that need the user's permission settings. */
-const NEEDS_AUTO_RESTART: ReadonlySet<ActionId> = new Set(["restart_proxy", "kill_stale_and_restart", "increase_timeout"]);
+const NEEDS_AUTO_RESTART: ReadonlySet<ActionId> = new Set(["restart_proxy", "kill_stale_and_restart"]);
 
 export class MonitorBrain {
   readonly rules: RuleEngine;
@@ -39,9 +40,26 @@ export class MonitorBrain {
     if (this.config.tier1_enabled && this.rules.covers(signal.category)) {
       const fired = this.rules.feed(signal);
       if (!fired) return { kind: "counted", signal, note: `${signal.category} counted; no rule threshold reached yet` };
+      const rule = fired.rule;
+      // The supervisor already acts on these (always on); the watchdog records it, nothing more.
+      if (rule.action === "supervise") return { kind: "act", tier: 1, signal, pattern, trigger: rule.trigger, action: "supervise", message: rule.message, reason: "supervision" };
       // A repeat rule is its own pattern (design: "server_error+repeat_3x"), with its own cooldown.
-      const rulePattern = fired.rule.count > 1 ? incidentPattern([signal.category, `repeat_${fired.rule.count}x`], signal.httpStatus) : pattern;
-      return this.#guarded(1, signal, rulePattern, fired.rule.trigger, fired.rule.action, fired.rule, `Tier 1 rule ${fired.rule.trigger} (${fired.count} in ${fired.rule.windowMs / 1000} s)`, nowMs);
+      const rulePattern = rule.count > 1 ? incidentPattern([signal.category, `repeat_${rule.count}x`], signal.httpStatus) : pattern;
+      const why = `Tier 1 rule ${rule.trigger} (${fired.count} in ${rule.windowMs / 1000} s)`;
+      if (this.config.tier2_enabled && rule.action !== "alert_user" && rule.action !== "ignore") {
+        // Tier 2 learns from Tier 1's verified outcomes too (no AI needed): a fix that keeps working is
+        // reused as the known fix; one that keeps failing is not repeated.
+        const known = knownFix(store, rulePattern);
+        if (known)
+          return this.#guarded(2, signal, rulePattern, `known:${rulePattern}`, known.fix, rule, `Tier 2 known fix (success rate ${Math.round(known.rate * 100)}%)`, nowMs);
+        const failing = failingFix(store, rulePattern, rule.action);
+        if (failing) {
+          this.cooldown.acted(rulePattern, nowMs);
+          return { kind: "alert", signal, pattern: rulePattern, trigger: rule.trigger, message: rule.message,
+            reason: `${why}; ${rule.action} is not repeated: it failed ${failing.failed} of ${failing.samples} times for ${rulePattern}` };
+        }
+      }
+      return this.#guarded(1, signal, rulePattern, rule.trigger, rule.action, rule, why, nowMs);
     }
     if (this.config.tier2_enabled) {
       const known = knownFix(store, pattern);

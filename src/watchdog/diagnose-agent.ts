@@ -1,5 +1,5 @@
 // Tier 3 call: one chat completion on the configured OpenAI-compatible endpoint.
-import { requestJson } from "../launcher/http-client.js";
+import { requestJson } from "../lib/http-client.js";
 import { callCostUsd, chatCompletionsUrl, incidentReportText, parseAiAnswer, SYSTEM_PROMPT, type AiVerdict, type IncidentReport } from "./diagnosis.js";
 
 export interface AiCallResult {

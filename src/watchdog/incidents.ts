@@ -109,6 +109,18 @@ export function noteOccurrence(data: IncidentStoreData, pattern: string, faultId
   return evictLru({ ...data, incidents: { ...data.incidents, [pattern]: incident } });
 }
 
+/** Below this success rate (with enough samples) a fix is not repeated for the pattern. */
+export const FAILURE_THRESHOLD = 0.3;
+
+/** The fix `fix` keeps failing for `pattern`: not worth repeating. */
+export function failingFix(data: IncidentStoreData, pattern: string, fix: string): { samples: number; failed: number } | null {
+  const incident = data.incidents[pattern];
+  if (!incident || incident.fix !== fix) return null;
+  const samples = incident.success_count + incident.fail_count;
+  if (samples < MIN_SAMPLES || successRate(incident) >= FAILURE_THRESHOLD) return null;
+  return { samples, failed: incident.fail_count };
+}
+
 /**
  * Records the verified outcome of a fix. A different fix replaces the stored one only when the
  * stored one is not doing well (so one lucky answer cannot displace a proven fix).

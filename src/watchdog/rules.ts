@@ -5,7 +5,7 @@ import { SlidingWindow } from "./sliding-window.js";
 
 /** Everything an incident can lead to, Tier 1 and Tier 3 alike. */
 export const ACTIONS = [
-  "restart_proxy", "kill_stale_and_restart", "kill_stale_processes", "wait_retry_after", "retry_with_backoff", "retry_now",
+  "supervise", "restart_proxy", "kill_stale_and_restart", "kill_stale_processes", "wait_retry_after", "retry_with_backoff", "retry_now",
   "switch_provider", "increase_timeout", "clear_schema_cache", "cleanup_stale_pids", "cleanup_codex_stale", "regenerate_config",
   "alert_user", "ignore",
 ] as const;
@@ -27,16 +27,26 @@ export interface Rule {
 
 const MIN = 60_000;
 
-/** The design's 17 rules, plus rules for the signals our proxy adds; thresholds are per window. */
+/**
+ * The design's 17 rules, plus rules for the signals our proxy adds; thresholds are per window.
+ *
+ * Unlike the design table, nothing here restarts the proxy for a fault of one request (a reset or
+ * broken stream, a timeout, an unparseable chunk): those are the provider's, and a restart would cut
+ * every other live stream. They are counted and lead to switching provider or to an alert. Bringing a
+ * dead, hung or bloated proxy back is supervision (launcher/proxy-supervisor.ts), always on and
+ * level-triggered: its rules say "supervise" and the watchdog only records what the supervisor did.
+ */
 export const TIER1_RULES: readonly Rule[] = [
-  { trigger: "proxy_crashed", categories: ["proxy_crash"], count: 1, windowMs: MIN, action: "restart_proxy", cooldownS: 30,
-    message: "The proxy process exited unexpectedly." },
-  { trigger: "proxy_health_fail", categories: ["proxy_dead", "proxy_hang"], count: 1, windowMs: MIN, action: "restart_proxy", cooldownS: 30,
-    message: "The proxy stopped answering its health check." },
-  { trigger: "proxy_port_conflict", categories: ["port_conflict"], count: 1, windowMs: MIN, action: "kill_stale_and_restart", cooldownS: 60,
-    message: "The proxy's port is taken by another process." },
-  { trigger: "proxy_memory_over_limit", categories: ["proxy_memory"], count: 1, windowMs: MIN, action: "restart_proxy", cooldownS: 120,
-    message: "The proxy uses more memory than allowed." },
+  { trigger: "proxy_crashed", categories: ["proxy_crash"], count: 1, windowMs: MIN, action: "supervise", cooldownS: 0,
+    message: "The proxy process exited unexpectedly; the supervisor brings it back." },
+  { trigger: "proxy_health_fail", categories: ["proxy_dead", "proxy_hang"], count: 1, windowMs: MIN, action: "supervise", cooldownS: 0,
+    message: "The proxy stopped answering its health check; the supervisor restarts it." },
+  { trigger: "proxy_port_conflict", categories: ["port_conflict"], count: 1, windowMs: MIN, action: "supervise", cooldownS: 0,
+    message: "The proxy's port is taken by another process; the proxy moves and Codex's profile follows." },
+  { trigger: "proxy_memory_over_limit", categories: ["proxy_memory"], count: 1, windowMs: MIN, action: "supervise", cooldownS: 0,
+    message: "The proxy uses more memory than allowed; the supervisor restarts it after live streams finish." },
+  { trigger: "restart_budget_spent", categories: ["restart_budget_spent"], count: 1, windowMs: MIN, action: "alert_user", cooldownS: 0,
+    message: "The proxy keeps failing: it was restarted more than 5 times in 10 minutes. Restarts go on; check proxy.log." },
   { trigger: "upstream_429", categories: ["rate_limited"], count: 1, windowMs: MIN, action: "wait_retry_after", cooldownS: 0,
     message: "The provider is rate limiting requests." },
   { trigger: "upstream_500_repeat_3x", categories: ["server_error"], count: 3, windowMs: MIN, action: "switch_provider", cooldownS: 60,
@@ -45,6 +55,7 @@ export const TIER1_RULES: readonly Rule[] = [
     message: "The provider answered with a server error." },
   { trigger: "upstream_unreachable_3x", categories: ["provider_unreachable", "dns_failure"], count: 3, windowMs: MIN, action: "switch_provider", cooldownS: 60,
     message: "The provider cannot be reached." },
+  // Raised in the running proxy (no restart), for requests that start afterwards.
   { trigger: "upstream_timeout", categories: ["timeout"], count: 1, windowMs: MIN, action: "increase_timeout", cooldownS: 30,
     message: "The provider timed out." },
   { trigger: "upstream_401_403", categories: ["auth_failure", "forbidden", "upgrade_required", "cloudflare_block"], count: 1, windowMs: MIN,
@@ -54,10 +65,12 @@ export const TIER1_RULES: readonly Rule[] = [
   // Design B7: a client that hung up is not a proxy fault; the rule table's "restart" would punish it.
   { trigger: "stream_broken_pipe", categories: ["broken_pipe"], count: 1, windowMs: MIN, action: "ignore", cooldownS: 0,
     message: "A client disconnected mid-stream." },
-  { trigger: "stream_reset", categories: ["connection_reset", "stream_error"], count: 1, windowMs: MIN, action: "restart_proxy", cooldownS: 30,
-    message: "Streams are being reset." },
-  { trigger: "stream_idle_300s", categories: ["stream_idle"], count: 1, windowMs: MIN, action: "restart_proxy", cooldownS: 60,
-    message: "A stream went silent until the idle timeout." },
+  { trigger: "stream_reset", categories: ["connection_reset", "stream_error"], count: 3, windowMs: MIN, action: "switch_provider", cooldownS: 60,
+    message: "The provider keeps breaking streams off." },
+  { trigger: "stream_idle_300s", categories: ["stream_idle"], count: 2, windowMs: 10 * MIN, action: "alert_user", cooldownS: 0,
+    message: "The provider keeps going silent in the middle of answers." },
+  { trigger: "proxy_internal_error", categories: ["proxy_internal_error"], count: 3, windowMs: 5 * MIN, action: "alert_user", cooldownS: 0,
+    message: "The proxy hit internal errors on several requests; please report them (proxy.log has the details)." },
   { trigger: "parsed_tool_calls_0_x3", categories: ["parser_empty"], count: 3, windowMs: 5 * MIN, action: "clear_schema_cache", cooldownS: 300,
     message: "The model's tool calls could not be parsed three times." },
   { trigger: "sanitizer_suspicious_5x", categories: ["sanitizer_flag", "empty_cmd"], count: 5, windowMs: 5 * MIN, action: "alert_user", cooldownS: 0,
@@ -73,7 +86,7 @@ export const TIER1_RULES: readonly Rule[] = [
   { trigger: "stale_pids", categories: ["stale_pids"], count: 1, windowMs: MIN, action: "cleanup_stale_pids", cooldownS: 60,
     message: "Processes from an earlier session are still registered." },
   { trigger: "config_port_mismatch", categories: ["port_mismatch"], count: 1, windowMs: MIN, action: "regenerate_config", cooldownS: 60,
-    message: "Codex's config.toml points at another port than the running proxy." },
+    message: "Codex's profile points at another port than the running proxy." },
   { trigger: "action_failed", categories: ["action_failed"], count: 1, windowMs: MIN, action: "alert_user", cooldownS: 0,
     message: "An automatic fix did not work." },
 ];

@@ -1,8 +1,12 @@
 // Log line → typed failure signal (fault id A1–E5 and category). Pure.
 //
-// Matching is literal (the original used the pattern "[STUCK-RECOVERY]" as a regex character class,
-// which classified almost every line as stuck_recovery), specific patterns come before generic ones,
-// and text the model wrote (echoed previews) is cut off before matching.
+// proxy.log: the proxy writes structured lines (proxy/log-lines.ts); a signal comes from the event and
+// its typed fields (kind, status, code), never from free text, so nothing a client or a provider wrote
+// (a model name, an error message, a chunk) can raise a signal. Lines in any other format raise none.
+// cc-debug.log: the Command Code parser's fixed tokens, matched literally in the part of the line before
+// any echoed model text (the original matched "[STUCK-RECOVERY]" as a regex character class, which
+// classified almost every line as stuck_recovery).
+import { parseLogLine, splitLogFileLine, type LogRecord } from "../proxy/log-lines.js";
 
 export type SignalSource = "proxy.log" | "cc-debug.log" | "probe" | "supervisor" | "codex";
 
@@ -19,6 +23,62 @@ export interface Signal {
   retryAfterMs?: number;
 }
 
+type Fault = { faultId: string; category: string };
+
+const f = (faultId: string, category: string): Fault => ({ faultId, category });
+
+/** The fault of a provider's HTTP error status (with its error code when it tells more). */
+function httpFault(status: number, code: string): Fault {
+  if (status === 429) return f("B1", "rate_limited");
+  if (status === 401) return f("B3", "auth_failure");
+  if (status === 403) return code === "upgrade_required" ? f("B4", "upgrade_required") : /(^|\D)1010(\D|$)/.test(code) ? f("B10", "cloudflare_block") : f("B4", "forbidden");
+  if (status >= 500) return f("B2", "server_error");
+  if (code === "context_length_exceeded") return f("D5", "context_overflow");
+  return f("B8", "bad_request");
+}
+
+/** Transport failures, by the `kind` the proxy wrote. */
+const KIND_FAULTS: Record<string, Fault> = {
+  connection_refused: f("B9", "provider_unreachable"),
+  dns: f("A7", "dns_failure"),
+  tls: f("A6", "tls_error"),
+  timeout: f("B5", "timeout"),
+  first_byte_timeout: f("B5", "timeout"),
+  connection_reset: f("B6", "connection_reset"),
+  cut: f("B6", "connection_reset"),
+  idle_timeout: f("B5", "stream_idle"),
+  other: f("B9", "provider_unreachable"),
+};
+
+/** The fault a structured proxy.log record reports, if any. */
+export function faultOfRecord(record: LogRecord): (Fault & { httpStatus?: number; retryAfterMs?: number }) | null {
+  const { event, fields } = record;
+  switch (event) {
+    case "upstream_retry":
+    case "upstream_error": {
+      const status = Number(fields.status);
+      const fault = fields.kind?.startsWith("http_") && Number.isInteger(status) ? { ...httpFault(status, fields.code ?? ""), httpStatus: status }
+        : KIND_FAULTS[fields.kind ?? "other"] ?? KIND_FAULTS.other;
+      const delay = Number(fields.delay_s);
+      return event === "upstream_retry" && Number.isFinite(delay) ? { ...fault, retryAfterMs: Math.round(delay * 1000) } : fault;
+    }
+    case "stream_error":
+      if (fields.kind === "idle_timeout") return f("B5", "stream_idle");
+      if (fields.kind === "first_byte_timeout") return f("B5", "timeout");
+      if (fields.kind === "connection_reset" || fields.kind === "cut") return f("B6", "connection_reset");
+      return f("B6", "stream_error");
+    case "client_gone":
+      return f("B7", "broken_pipe");
+    case "internal_error":
+      return f("X2", "proxy_internal_error");
+    case "caps":
+      return fields.state === "corrupt" ? f("E1", "schema_corrupt") : null;
+    default:
+      // request, refused (the client's error), started, stopping, owner, adjusted, notes: no fault.
+      return null;
+  }
+}
+
 interface Pattern {
   /** Every part must occur in the line (case-sensitive, literal). */
   all: string[];
@@ -26,58 +86,39 @@ interface Pattern {
   category: string;
 }
 
-/** In priority order: the first match wins. */
-export const LOG_PATTERNS: readonly Pattern[] = [
+/** cc-debug.log, in priority order: the first match wins. */
+export const CC_DEBUG_PATTERNS: readonly Pattern[] = [
   { all: ["parsed_tool_calls=0"], faultId: "C1", category: "parser_empty" },
   { all: ["[STUCK-RECOVERY]"], faultId: "C3", category: "stuck_recovery" },
   { all: ["suspicious cmd"], faultId: "C4", category: "sanitizer_flag" },
   { all: ["empty cmd recovered"], faultId: "C6", category: "empty_cmd" },
-  { all: ["SELF-REVIVE CRASH"], faultId: "A5", category: "proxy_crash" },
-  { all: ["Address already in use"], faultId: "A2", category: "port_conflict" },
-  { all: ["address already in use"], faultId: "A2", category: "port_conflict" },
-  { all: ["provider caps:", "is corrupt"], faultId: "E1", category: "schema_corrupt" },
-  { all: ["content_type", "array"], faultId: "E1", category: "schema_corrupt" },
-  { all: ["context_length_exceeded"], faultId: "D5", category: "context_overflow" },
-  { all: ["HTTP 403", "upgrade_required"], faultId: "B4", category: "upgrade_required" },
-  { all: ["HTTP 403", "error 1010"], faultId: "B10", category: "cloudflare_block" },
-  { all: ["HTTP 429"], faultId: "B1", category: "rate_limited" },
-  { all: ["HTTP 401"], faultId: "B3", category: "auth_failure" },
-  { all: ["HTTP 403"], faultId: "B4", category: "forbidden" },
-  { all: ["HTTP 500"], faultId: "B2", category: "server_error" },
-  { all: ["HTTP 502"], faultId: "B2", category: "server_error" },
-  { all: ["HTTP 503"], faultId: "B2", category: "server_error" },
-  { all: ["HTTP 504"], faultId: "B2", category: "server_error" },
-  { all: ["HTTP 400"], faultId: "B8", category: "bad_request" },
-  { all: ["certificate verify failed"], faultId: "A6", category: "tls_error" },
-  { all: ["TLS error"], faultId: "A6", category: "tls_error" },
-  { all: ["DNS lookup failed"], faultId: "A7", category: "dns_failure" },
-  { all: ["Name or service not known"], faultId: "A7", category: "dns_failure" },
-  // Our proxy says "upstream Connection refused" when the provider refuses; that is not the proxy dying.
-  { all: ["upstream Connection refused"], faultId: "B9", category: "provider_unreachable" },
-  { all: ["Connection refused"], faultId: "A1", category: "proxy_dead" },
-  { all: ["Broken pipe"], faultId: "B7", category: "broken_pipe" },
-  { all: ["Connection reset"], faultId: "B6", category: "connection_reset" },
-  { all: ["stream idle timeout"], faultId: "B5", category: "stream_idle" },
-  { all: ["timed out"], faultId: "B5", category: "timeout" },
-  { all: ["stream error"], faultId: "B6", category: "stream_error" },
 ];
 
-/** Where echoed model text starts in a line; nothing after it is classified. */
+/** Where echoed model text starts in a cc-debug line; nothing after it is classified. */
 const ECHO_MARKERS = ["text_preview=", "cmd_preview=", "unparseable chunk:"];
 
-export function classifyLine(line: string, source: SignalSource, atMs: number): Signal | null {
+function classifyCcDebug(line: string): Fault | null {
   let text = line;
   for (const marker of ECHO_MARKERS) {
     const at = text.indexOf(marker);
     if (at >= 0) text = text.slice(0, at);
   }
-  const pattern = LOG_PATTERNS.find((p) => p.all.every((part) => text.includes(part)));
-  if (!pattern) return null;
-  const signal: Signal = { faultId: pattern.faultId, category: pattern.category, source, detail: line.trim(), atMs };
-  const status = /HTTP (\d{3})/.exec(text);
-  if (status) signal.httpStatus = Number(status[1]);
-  const retry = /retry \d+\/\d+ in (\d+(?:\.\d+)?) s/.exec(text);
-  if (retry) signal.retryAfterMs = Math.round(Number(retry[1]) * 1000);
+  return CC_DEBUG_PATTERNS.find((p) => p.all.every((part) => text.includes(part))) ?? null;
+}
+
+export function classifyLine(line: string, source: SignalSource, atMs: number): Signal | null {
+  if (source === "cc-debug.log") {
+    const fault = classifyCcDebug(line);
+    return fault ? { ...fault, source, detail: line.trim(), atMs } : null;
+  }
+  const split = splitLogFileLine(line);
+  const record = parseLogLine(split ? split.message : line);
+  if (!record) return null;
+  const fault = faultOfRecord(record);
+  if (!fault) return null;
+  const signal: Signal = { faultId: fault.faultId, category: fault.category, source, detail: line.trim(), atMs };
+  if (fault.httpStatus !== undefined) signal.httpStatus = fault.httpStatus;
+  if (fault.retryAfterMs !== undefined) signal.retryAfterMs = fault.retryAfterMs;
   return signal;
 }
 
@@ -87,11 +128,15 @@ export const PROBE_SIGNALS = {
   healthHung: { faultId: "A4", category: "proxy_hang" },
   childExited: { faultId: "A5", category: "proxy_crash" },
   proxyMemory: { faultId: "A3", category: "proxy_memory" },
+  portConflict: { faultId: "A2", category: "port_conflict" },
   codexGone: { faultId: "D1", category: "codex_dead" },
   codexMemory: { faultId: "D2", category: "codex_memory" },
   stalePids: { faultId: "E2", category: "stale_pids" },
   portMismatch: { faultId: "E3", category: "port_mismatch" },
+  oauthExpired: { faultId: "E4", category: "oauth_expired" },
+  routesExhausted: { faultId: "E5", category: "routes_exhausted" },
   actionFailed: { faultId: "X1", category: "action_failed" },
+  restartBudgetSpent: { faultId: "A8", category: "restart_budget_spent" },
 } as const;
 
 export function probeSignal(kind: keyof typeof PROBE_SIGNALS, detail: string, atMs: number): Signal {

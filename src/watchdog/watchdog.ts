@@ -1,13 +1,16 @@
-// AI Monitoring, the GLib side: watches the proxy child, probes /health, follows the logs, and carries
-// out what the brain decides (announced, verified, recorded). Every decision goes to monitoring.log.
+// AI Monitoring, the GLib side: hears the supervisor's events, follows the logs, watches the Codex it
+// launched and Codex's profile, and carries out what the brain decides (announced, verified, recorded).
+// Every decision goes to monitoring.log. Supervision itself (bringing a dead or hung proxy back) is the
+// supervisor's, always on; what it reports here is written down and, when the budget is spent, alerted
+// even while the tiers are switched off.
 import Gio from "gi://Gio";
 import GLib from "gi://GLib";
+import { profilePort } from "../lib/codex-config.js";
 import { readTextFile } from "../lib/files.js";
 import { LogFile } from "../lib/log-file.js";
 import type { AppPaths } from "../lib/paths.js";
-import { parseCodexConfig } from "../lib/codex-config.js";
 import type { EndpointsStore } from "../launcher/endpoints-store.js";
-import type { ProxySupervisor } from "../launcher/proxy-supervisor.js";
+import type { SupervisedProxy, SupervisorEvent } from "../launcher/proxy-supervisor.js";
 import { ActionExecutor } from "./actions.js";
 import { MonitorBrain, type Decision } from "./brain.js";
 import type { MonitoringConfig } from "./config.js";
@@ -15,7 +18,8 @@ import { askDiagnosticAgent } from "./diagnose-agent.js";
 import { DESTRUCTIVE_ACTIONS, type IncidentReport } from "./diagnosis.js";
 import { IncidentFile } from "./incident-file.js";
 import { noteOccurrence, recordAiUsage, recordOutcome } from "./incidents.js";
-import { codexSessionPids, rssMb } from "./processes.js";
+import { codexSessionPids } from "../launcher/codex-session.js";
+import { readRssMb } from "../lib/proc.js";
 import type { ActionId } from "./rules.js";
 import { classifyLine, probeSignal, type Signal } from "./signals.js";
 import { LogTailer } from "./tail.js";
@@ -37,7 +41,7 @@ export type Notifier = (title: string, body: string) => void;
 
 export interface WatchdogDeps {
   paths: AppPaths;
-  supervisor: ProxySupervisor;
+  supervisor: SupervisedProxy;
   endpoints: EndpointsStore;
   config: MonitoringConfig;
   aiApiKey: string;
@@ -45,12 +49,16 @@ export interface WatchdogDeps {
   notify: Notifier;
   /** Extra lines for the launcher's own log pane. */
   log?: (line: string) => void;
-  /** Literal secrets that must never leave in an AI prompt (provider keys). */
+  /** Literal secrets that must never leave in an AI prompt (provider keys, the client token). */
   secrets?: () => Promise<string[]>;
+  /** Points Codex's profile at the proxy as it runs now. */
+  refreshProfile: () => Promise<unknown>;
+  /** The clock of the decisions (specs drive it). */
+  now?: () => number;
 }
 
-/** Restarts that bring back what the user already had may run at once; Cancel then undoes them. */
-const RESTORATIVE: ReadonlySet<ActionId> = new Set(["restart_proxy"]);
+/** Actions recorded, not announced: they only describe what the supervisor or the proxy does anyway. */
+const SILENT: ReadonlySet<ActionId> = new Set(["supervise", "wait_retry_after", "retry_with_backoff", "retry_now"]);
 
 export class Watchdog {
   readonly brain: MonitorBrain;
@@ -61,30 +69,24 @@ export class Watchdog {
   #tailers: LogTailer[] = [];
   #timer = 0;
   #unsubscribe: (() => void)[] = [];
-  #probing = false;
-  #probeStartedAt = 0;
-  #hangs = 0;
-  #restarting = false;
   #running = false;
   #recent: string[] = [];
   #codexSessions = new Map<string, number[]>();
+  /** The pattern of the last time the supervisor lost the proxy: its next "restarted" is that fix's outcome. */
+  #lastLoss: string | null = null;
   #lastSignalAt = new Map<string, number>();
-  /** config.toml is re-read only after it changed (a file monitor says so), not on every probe. */
-  #configChanged = true;
-  #configMonitor: Gio.FileMonitor | null = null;
+  /** Codex's profile is re-read only after it changed (a file monitor says so), not on every probe. */
+  #profileChanged = true;
+  #profileMonitor: Gio.FileMonitor | null = null;
 
   readonly #actions: ActionExecutor;
 
   constructor(private readonly deps: WatchdogDeps) {
     this.log = new LogFile(deps.paths.monitoringLog, "monitor", 5 * 1024 * 1024);
     this.#actions = new ActionExecutor({
-      paths: deps.paths, supervisor: deps.supervisor, endpoints: deps.endpoints,
+      paths: deps.paths, supervisor: deps.supervisor, endpoints: deps.endpoints, refreshProfile: deps.refreshProfile,
       write: (line) => this.#write(line),
       alert: (title, body) => this.#alert(title, body, null),
-      restarting: (on) => {
-        this.#restarting = on;
-        if (!on) this.#hangs = 0;
-      },
     });
     this.brain = new MonitorBrain(deps.config);
     this.incidents = new IncidentFile(deps.paths.incidentStore, (m) => this.#alert("Incident store reset", m, null));
@@ -92,6 +94,10 @@ export class Watchdog {
 
   get running(): boolean {
     return this.#running;
+  }
+
+  #now(): number {
+    return this.deps.now?.() ?? Date.now();
   }
 
   onEvent(listener: (e: MonitorEvent) => void): () => void {
@@ -118,13 +124,10 @@ export class Watchdog {
       this.#tailers.push(tailer);
     }
     const s = this.deps.supervisor;
-    this.#unsubscribe.push(s.onExit((exit) => {
-      if (exit.requested) return;
-      this.signal(probeSignal("childExited", `the proxy (pid ${s.pid}) exited: ${exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal}`}`, Date.now()));
-    }));
+    this.#unsubscribe.push(s.onEvent((event) => this.#onSupervisorEvent(event)));
     this.#unsubscribe.push(s.onChange(() => {
-      // A stop the watchdog did not ask for is the user's: leave the proxy alone until they start it.
-      if (s.state === "stopped" && !this.#restarting && !this.brain.manualStop) {
+      // Only the user stops the proxy (restarts never pass through "stopped"): leave it alone until they start it.
+      if (s.state === "stopped" && !this.brain.manualStop) {
         this.brain.manualStop = true;
         this.#write("the proxy was stopped by the user: no restarts or alerts about it until it is started again");
       } else if (s.state === "running" && this.brain.manualStop) {
@@ -133,11 +136,11 @@ export class Watchdog {
       }
     }));
     try {
-      this.#configMonitor = Gio.File.new_for_path(this.deps.paths.codexConfigToml).monitor_file(Gio.FileMonitorFlags.WATCH_MOVES, null);
-      this.#configMonitor.connect("changed", () => (this.#configChanged = true));
+      this.#profileMonitor = Gio.File.new_for_path(this.deps.paths.codexProfile).monitor_file(Gio.FileMonitorFlags.WATCH_MOVES, null);
+      this.#profileMonitor.connect("changed", () => (this.#profileChanged = true));
     } catch (e) {
-      this.#write(`cannot watch ${this.deps.paths.codexConfigToml}: ${(e as Error).message}; checking it on each probe`);
-      this.#configMonitor = null;
+      this.#write(`cannot watch ${this.deps.paths.codexProfile}: ${(e as Error).message}; checking it on each probe`);
+      this.#profileMonitor = null;
     }
     this.#schedule();
   }
@@ -151,8 +154,8 @@ export class Watchdog {
     this.#unsubscribe = [];
     if (this.#timer) GLib.source_remove(this.#timer);
     this.#timer = 0;
-    this.#configMonitor?.cancel();
-    this.#configMonitor = null;
+    this.#profileMonitor?.cancel();
+    this.#profileMonitor = null;
     this.#write("watchdog stopped");
   }
 
@@ -183,59 +186,79 @@ export class Watchdog {
   }
 
   #onLogLine(line: string, source: "proxy.log" | "cc-debug.log"): void {
-    const signal = classifyLine(line, source, Date.now());
+    const signal = classifyLine(line, source, this.#now());
     if (!signal) return;
     this.#recent.push(line.slice(0, 300));
     if (this.#recent.length > 30) this.#recent.shift();
     this.signal(signal);
   }
 
-  /** One health/memory/state probe (the timer calls it; tests may too). */
-  async probe(): Promise<void> {
-    const s = this.deps.supervisor;
-    // A probe still "running" long after its own timeout lost its callback (gjs can drop callbacks
-    // that arrive during a GC sweep): forget it rather than never probing again.
-    if (this.#probing && Date.now() - this.#probeStartedAt < this.deps.config.health_timeout_s * 1000 + 5000) return;
-    if (s.state !== "running") return;
-    this.#probing = true;
-    this.#probeStartedAt = Date.now();
-    try {
-      const timeoutMs = this.deps.config.health_timeout_s * 1000;
-      const started = Date.now();
-      const health = await s.health(timeoutMs);
-      if (s.state !== "running") return;
-      if (!health) {
-        const hung = Date.now() - started >= timeoutMs - 50;
-        if (hung) {
-          this.#hangs++;
-          // Two probes in a row without an answer: detected within two intervals plus the timeout.
-          if (this.#hangs >= 2) this.signal(probeSignal("healthHung", `/health gave no answer within ${this.deps.config.health_timeout_s} s, twice`, Date.now()));
-          else {
-            // Confirm at once rather than a full interval later: a hang is then known within one
-            // interval plus two timeouts (the bound is two intervals plus one timeout).
-            this.#write(`/health gave no answer within ${this.deps.config.health_timeout_s} s (once; checking again now)`);
-            GLib.idle_add(GLib.PRIORITY_DEFAULT, () => {
-              void this.probe();
-              return GLib.SOURCE_REMOVE;
-            });
-          }
-        } else {
-          this.signal(probeSignal("healthFailed", `/health refused on port ${s.port}`, Date.now()));
-        }
+  /**
+   * What the supervisor reports: written down always; a spent restart budget is alerted even with the
+   * tiers off (a dead proxy must never go unnoticed); with monitoring on, the events are also signals.
+   */
+  #onSupervisorEvent(event: SupervisorEvent): void {
+    const now = this.#now();
+    switch (event.kind) {
+      case "exited":
+        this.#lastLoss = "proxy_crash";
+        this.#write(`supervisor: the proxy (pid ${event.pid}) exited (${event.exit.code !== null ? `code ${event.exit.code}` : `signal ${event.exit.signal}`})`);
+        this.signal(probeSignal("childExited", `the proxy (pid ${event.pid}) exited: ${event.exit.code !== null ? `code ${event.exit.code}` : `signal ${event.exit.signal}`}`, now));
+        return;
+      case "unhealthy":
+        this.#lastLoss = event.how === "hung" ? "proxy_hang" : "proxy_dead";
+        this.#write(`supervisor: ${event.detail}`);
+        this.signal(probeSignal(event.how === "hung" ? "healthHung" : "healthFailed", event.detail, now));
+        return;
+      case "memory":
+        this.#lastLoss = "proxy_memory";
+        this.#write(`supervisor: proxy RSS ${event.rssMb} MB is over the ${event.capMb} MB cap; restarting it after live streams finish`);
+        this.signal(probeSignal("proxyMemory", `proxy RSS ${event.rssMb} MB is over the ${event.capMb} MB cap`, now));
+        return;
+      case "restart_scheduled":
+        this.#write(`supervisor: ${event.reason}; next attempt in ${(event.delayMs / 1000).toFixed(1)} s`);
+        return;
+      case "restarted":
+        this.#write(`supervisor: proxy healthy again on port ${event.port} (pid ${event.pid}), ${event.downMs} ms after: ${event.reason}`);
+        this.#recordSupervision(true, `back in ${event.downMs} ms`);
+        return;
+      case "restart_failed":
+        this.#write(`supervisor: restart failed: ${event.error}`);
+        this.#recordSupervision(false, event.error);
+        return;
+      case "budget_spent": {
+        const detail = `${event.used} restarts in ${event.windowMin} minutes; the supervisor keeps trying with backoff`;
+        this.#write(`supervisor: restart budget spent (${detail})`);
+        const signal = probeSignal("restartBudgetSpent", detail, now);
+        if (this.deps.config.enabled && this.deps.config.tier1_enabled) this.signal(signal);
+        else this.#alert("The proxy keeps failing", `It was restarted more than 5 times in 10 minutes (${detail}). Check proxy.log.`, null);
         return;
       }
-      this.#hangs = 0;
-      // The proxy reports its own RSS in /health: no extra /proc read per probe (idle CPU matters).
-      const rss = health.memory_mb ?? rssMb(s.pid) ?? 0;
-      if (rss > this.deps.config.max_memory_mb)
-        this.signal(probeSignal("proxyMemory", `proxy RSS ${rss} MB is over the ${this.deps.config.max_memory_mb} MB cap`, Date.now()));
-      if (this.#codexSessions.size > 0) this.#probeCodex();
-      if (this.#configChanged || !this.#configMonitor) {
-        this.#configChanged = false;
-        this.#probeConfigPort();
-      }
-    } finally {
-      this.#probing = false;
+      case "port_moved":
+        this.#write(`supervisor: port ${event.from} is taken by ${event.holder}; the proxy moved to ${event.to}`);
+        this.signal(probeSignal("portConflict", `port ${event.from} is taken by ${event.holder}`, now));
+        return;
+      case "adopted":
+        this.#write(`supervisor: adopted the running proxy (pid ${event.pid}, port ${event.port})`);
+    }
+  }
+
+  /** The supervisor's verified outcome of bringing the proxy back, kept like any fix's (Tier 2). */
+  #recordSupervision(success: boolean, text: string): void {
+    const pattern = this.#lastLoss;
+    if (!pattern || !this.#running || !this.deps.config.enabled) return;
+    if (success) this.#lastLoss = null;
+    this.incidents.save(recordOutcome(this.incidents.data, pattern, "supervise", "supervisor", success, new Date(this.#now()).toISOString(), true));
+    this.#emit({ tier: 1, faultId: "A5", category: pattern, pattern, outcome: success ? "verified" : "not fixed", text });
+  }
+
+  /** The periodic probe: the Codex sessions we launched, and Codex's profile (the timer calls it; specs may too). */
+  async probe(): Promise<void> {
+    const s = this.deps.supervisor;
+    if (this.#codexSessions.size > 0) this.#probeCodex();
+    if (s.state === "running" && (this.#profileChanged || !this.#profileMonitor)) {
+      this.#profileChanged = false;
+      this.#probeProfilePort();
     }
   }
 
@@ -244,40 +267,38 @@ export class Watchdog {
       const pids = codexSessionPids(session);
       if (known.length > 0 && pids.length === 0) {
         this.#codexSessions.delete(session);
-        this.signal(probeSignal("codexGone", `Codex (pid ${known.join(", ")}) is gone`, Date.now()));
+        this.signal(probeSignal("codexGone", `Codex (pid ${known.join(", ")}) is gone`, this.#now()));
         continue;
       }
       this.#codexSessions.set(session, pids);
       for (const pid of pids) {
-        const mb = rssMb(pid) ?? 0;
-        if (mb > this.deps.config.codex_max_memory_mb) this.signal(probeSignal("codexMemory", `Codex (pid ${pid}) uses ${mb} MB`, Date.now()));
+        const mb = readRssMb(pid) ?? 0;
+        if (mb > this.deps.config.codex_max_memory_mb) this.signal(probeSignal("codexMemory", `Codex (pid ${pid}) uses ${mb} MB`, this.#now()));
       }
     }
   }
 
-  #probeConfigPort(): void {
+  #probeProfilePort(): void {
     const s = this.deps.supervisor;
+    let text: string | null = null;
     try {
-      const text = readTextFile(this.deps.paths.codexConfigToml);
-      if (!text) return;
-      const toml = parseCodexConfig(text) as { model_provider?: string; model_providers?: Record<string, { base_url?: string }> };
-      if (toml.model_provider !== "codex-launcher") return;
-      const url = toml.model_providers?.["codex-launcher"]?.base_url ?? "";
-      const port = Number(/:(\d+)\//.exec(url)?.[1] ?? 0);
-      if (port && port !== s.port) this.signal(probeSignal("portMismatch", `config.toml points at port ${port}, the proxy runs on ${s.port}`, Date.now()));
+      text = readTextFile(this.deps.paths.codexProfile);
     } catch {
-      // An unreadable config.toml is the launcher's to report when it next writes it.
+      return;
     }
+    const port = text ? profilePort(text) : null;
+    if (port && port !== s.port) this.signal(probeSignal("portMismatch", `Codex's profile points at port ${port}, the proxy runs on ${s.port}`, this.#now()));
   }
 
   /** Feeds one signal through the tiers. */
   signal(signal: Signal): void {
     if (!this.#running || !this.deps.config.enabled) return;
-    const month = new Date().toISOString().slice(0, 7);
-    const decision = this.brain.decide(signal, this.incidents.data, Date.now(), month);
+    const now = this.#now();
+    const month = new Date(now).toISOString().slice(0, 7);
+    const decision = this.brain.decide(signal, this.incidents.data, now, month);
     if (decision.kind !== "counted" && decision.kind !== "suppressed")
-      this.incidents.save(noteOccurrence(this.incidents.data, decision.pattern, [signal.faultId], new Date().toISOString()));
-    this.#lastSignalAt.set(signal.category, Date.now());
+      this.incidents.save(noteOccurrence(this.incidents.data, decision.pattern, [signal.faultId], new Date(now).toISOString()));
+    this.#lastSignalAt.set(signal.category, now);
     void this.#handle(decision);
   }
 
@@ -326,7 +347,15 @@ export class Watchdog {
       history: Object.entries(this.incidents.data.incidents).filter(([p]) => p === d.pattern)
         .map(([p, i]) => `${i.last_seen} ${p}: fix=${i.fix} ok=${i.success_count} failed=${i.fail_count} seen=${i.occurrences}`),
     };
-    const secrets = (await this.deps.secrets?.().catch(() => [])) ?? [];
+    let secrets: string[];
+    try {
+      secrets = (await this.deps.secrets?.()) ?? [];
+    } catch (e) {
+      // Without the literal keys the report cannot be proven free of them: it does not go out.
+      this.#write(`Tier 3: not asking the AI: the keys to redact could not be read (${(e as Error).message})`);
+      this.#alert("AI diagnosis skipped", `The API keys could not be read to remove them from the report, so nothing was sent. The failure (${d.signal.category}) needs your attention.`, d as unknown as Decision);
+      return;
+    }
     const result = await askDiagnosticAgent(config.provider_url, config.model, this.deps.aiApiKey, report, secrets);
     const month = new Date().toISOString().slice(0, 7);
     this.incidents.save(recordAiUsage(this.incidents.data, result.promptTokens + result.completionTokens, result.costUsd, month));
@@ -342,7 +371,7 @@ export class Watchdog {
       this.#alert("The AI suggests a destructive action", `${v.action}: ${v.reason}. It is never run automatically; do it yourself if you agree.`, d as unknown as Decision);
       return;
     }
-    await this.#handle(this.brain.afterAi(d.signal, d.pattern, v.action, v.reason, Date.now()));
+    await this.#handle(this.brain.afterAi(d.signal, d.pattern, v.action, v.reason, this.#now()));
   }
 
   async #act(d: Extract<Decision, { kind: "act" }>): Promise<void> {
@@ -356,23 +385,18 @@ export class Watchdog {
       this.#alert(d.message, d.reason, d);
       return;
     }
-    const text = `${d.message} Automatic fix: ${d.action.replace(/_/g, " ")}.`;
-    const undoable = RESTORATIVE.has(d.action);
-    let proceed = true;
-    if (undoable) {
-      const done = this.#actions.execute(d.action, d.signal);
-      // The fix already runs (a crashed proxy must come back fast); Cancel within 3 s undoes it.
-      void this.deps.announce(text, true).then(async (go) => {
-        if (!go) {
-          this.#write(`the user cancelled ${d.action}; stopping the restarted proxy`);
-          await done;
-          await this.deps.supervisor.stop();
-        }
-      });
-      await this.#finish(d, await done);
+    if (d.action === "supervise") {
+      // The supervisor already brings the proxy back (see its events above); nothing to run here.
+      this.#emit({ tier: d.tier, faultId: s.faultId, category: s.category, pattern: d.pattern, outcome: "supervised", text: d.message });
       return;
     }
-    proceed = await this.deps.announce(text, false);
+    if (SILENT.has(d.action)) {
+      await this.#finish(d, await this.#actions.execute(d.action, d.signal));
+      return;
+    }
+    // Every other automatic action is announced first; Cancel within 3 s stops it.
+    const text = `${d.message} Automatic fix: ${d.action.replace(/_/g, " ")}.`;
+    const proceed = await this.deps.announce(text, false);
     if (!proceed) {
       this.#write(`the user cancelled ${d.action}`);
       this.#emit({ tier: d.tier, faultId: s.faultId, category: s.category, pattern: d.pattern, outcome: "cancelled", text: d.action });
@@ -385,11 +409,11 @@ export class Watchdog {
     const s = d.signal;
     if (error) {
       this.#write(`action ${d.action} FAILED: ${error}`);
-      this.incidents.save(recordOutcome(this.incidents.data, d.pattern, d.action, d.tier === 3 ? "tier3_ai" : "tier1_rule", false, new Date().toISOString(), true));
+      this.incidents.save(recordOutcome(this.incidents.data, d.pattern, d.action, d.tier === 3 ? "tier3_ai" : d.tier === 2 ? "tier2_store" : "tier1_rule", false,
+        new Date(this.#now()).toISOString(), true));
       this.#emit({ tier: d.tier, faultId: s.faultId, category: s.category, pattern: d.pattern, outcome: "failed", text: `${d.action}: ${error}` });
       // A failed fix is itself a signal (A2 when the port was the problem).
-      this.signal(/address already in use/i.test(error) ? { ...probeSignal("actionFailed", error, Date.now()), faultId: "A2", category: "port_conflict" }
-        : probeSignal("actionFailed", `${d.action} failed: ${error}`, Date.now()));
+      this.signal(probeSignal("actionFailed", `${d.action} failed: ${error}`, this.#now()));
       return;
     }
     this.#emit({ tier: d.tier, faultId: s.faultId, category: s.category, pattern: d.pattern, outcome: d.action, text: d.message });
@@ -398,14 +422,14 @@ export class Watchdog {
 
   /** Success is counted only once the effect is seen: health back and the signal not repeating. */
   #verifyLater(d: Extract<Decision, { kind: "act" }>): void {
-    const actedAt = Date.now();
+    const actedAt = this.#now();
     GLib.timeout_add(GLib.PRIORITY_DEFAULT, this.deps.config.verify_window_s * 1000, () => {
       void (async () => {
         const health = this.deps.supervisor.state === "running" ? await this.deps.supervisor.health(2000) : null;
         const recurred = (this.#lastSignalAt.get(d.signal.category) ?? 0) > actedAt + 500;
         const success = !!health && !recurred;
         this.incidents.save(recordOutcome(this.incidents.data, d.pattern, d.action, d.tier === 3 ? "tier3_ai" : d.tier === 2 ? "tier2_store" : "tier1_rule",
-          success, new Date().toISOString(), true));
+          success, new Date(this.#now()).toISOString(), true));
         const why = success ? "proxy healthy and the signal stopped" : !health ? "proxy not healthy" : `${d.signal.category} came back`;
         this.#write(`verified ${d.action} for ${d.pattern}: ${success ? "SUCCESS" : "FAILED"} (${why})`);
         this.#emit({ tier: d.tier, faultId: d.signal.faultId, category: d.signal.category, pattern: d.pattern, outcome: success ? "verified" : "not fixed", text: why });

@@ -67,17 +67,17 @@ describe("proxy translation end to end (fake provider)", () => {
     expect(sent.body.stream).toBeTrue();
     expect(sent.body.tools.map((t: any) => t.function.name)).toEqual(["exec_command"]);
     await waitFor(() => /status=200 outcome=completed/.test(log()), 3000, "the request log line");
-    expect(log()).toMatch(/req=req_\w+ POST \/v1\/responses backend=openai-compat model=fake-model stream=true status=200 outcome=completed dur_ms=\d+ ttfb_ms=\d+ tokens_in=42 tokens_out=6 items=message/);
-    expect(log()).toContain("translate: tool dropped: web_search (hosted tool; this provider cannot run it)");
+    expect(log()).toMatch(/req=req_\w+ request method=POST path=\/v1\/responses backend=openai-compat stream=true status=200 outcome=completed dur_ms=\d+ ttfb_ms=\d+ tokens_in=42 tokens_out=6 items=message model="fake-model"/);
+    expect(log()).toContain('translate_note note="tool dropped: web_search (hosted tool; this provider cannot run it)"');
   });
 
   it("never writes the API key to proxy.log", async () => {
     provider.then({ kind: "status", status: 401, body: { error: { message: `Incorrect API key provided: ${SECRET}` } } });
     const reply = await postSse(`${proxy.url}/v1/responses`, turn("x"));
     expect(reply.status).toBe(401);
-    await waitFor(() => log().includes("HTTP 401"), 3000, "the 401 line");
+    await waitFor(() => log().includes("status=401"), 3000, "the 401 line");
     expect(log()).not.toContain(SECRET);
-    expect(log()).toContain("upstream HTTP 401");
+    expect(log()).toContain("upstream_error kind=http_4xx status=401");
   });
 
   it("streams parallel tool calls as function_call items", async () => {
@@ -97,7 +97,7 @@ describe("proxy translation end to end (fake provider)", () => {
     expect(reply.status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(provider.chatRequests().length).toBe(2);
-    expect(log()).toMatch(/upstream HTTP 429 Too Many Requests \(retry 1\/2 in 1\.0 s\)/);
+    expect(log()).toMatch(/upstream_retry kind=http_429 status=429 attempt=1 of=2 delay_s=1 detail="HTTP 429 Too Many Requests"/);
   });
 
   it("passes a persistent 429 through with its Retry-After and an OpenAI-shaped error", async () => {
@@ -115,7 +115,7 @@ describe("proxy translation end to end (fake provider)", () => {
     expect(reply.status).toBe(500);
     expect(reply.json().error.message).toContain("An internal error occurred.");
     expect(provider.chatRequests().length).toBe(1);
-    await waitFor(() => log().includes("upstream HTTP 500"), 3000, "HTTP 500 log line");
+    await waitFor(() => log().includes("upstream_error kind=http_5xx status=500"), 3000, "HTTP 500 log line");
   });
 
   it("retries 503 with backoff and gives up with 503", async () => {
@@ -123,7 +123,7 @@ describe("proxy translation end to end (fake provider)", () => {
     const reply = await request("POST", `${proxy.url}/v1/responses`, JSON.stringify(turn("x")));
     expect(reply.status).toBe(503);
     expect(provider.chatRequests().length).toBe(3);
-    expect(log()).toContain("upstream HTTP 503 Service Unavailable (retry 2/2");
+    expect(log()).toContain("upstream_retry kind=http_5xx status=503 attempt=2 of=2");
   });
 
   it("answers 502 when the provider refuses connections, after retrying", async () => {
@@ -131,7 +131,7 @@ describe("proxy translation end to end (fake provider)", () => {
     const reply = await request("POST", `${proxy.url}/v1/responses`, JSON.stringify(turn("x")));
     expect(reply.status).toBe(502);
     expect(reply.json().error.message).toContain("Connection refused");
-    await waitFor(() => /upstream Connection refused/.test(log()), 3000, "the refused line");
+    await waitFor(() => /upstream_error kind=connection_refused message="Connection refused/.test(log()), 3000, "the refused line");
   });
 
   it("turns a stream cut mid-way into response.failed", async () => {
@@ -151,7 +151,7 @@ describe("proxy translation end to end (fake provider)", () => {
     const last = reply.events[reply.events.length - 1].data;
     expect(last.type).toBe("response.failed");
     expect(last.response.error.code).toBe("idle_timeout");
-    expect(log()).toContain("timed out: no data for 2 s");
+    expect(log()).toContain("stream_error kind=idle_timeout message=\"upstream timed out: no data for 2 s");
   });
 
   it("cancels the upstream request when the client goes away", async () => {
@@ -159,7 +159,7 @@ describe("proxy translation end to end (fake provider)", () => {
     await postSse(`${proxy.url}/v1/responses`, turn("x"), { stopAfter: 4 });
     await waitFor(() => provider.requests[0]?.clientGone, 5000, "the provider to see the proxy hang up")
       .catch((e) => { throw new Error(`${e.message}\n${log()}`); });
-    await waitFor(() => log().includes("client went away mid-stream"), 3000, "the client-gone line");
+    await waitFor(() => log().includes("client_gone where=mid_stream"), 3000, "the client-gone line");
   });
 
   it("rejects malformed and oversized bodies with 400/413 and stays up", async () => {
@@ -255,7 +255,7 @@ describe("proxy learning provider quirks (provider-caps.json)", () => {
     expect(sent.length).toBe(2);
     expect(sent[0].body.reasoning_effort).toBe("high");
     expect(sent[1].body.reasoning_effort).toBeUndefined();
-    expect(log()).toContain("error analysis: HTTP 400 names reasoning_effort; retrying without");
+    expect(log()).toContain("adjusted status=400 dropped=reasoning_effort");
     const caps = JSON.parse(readText(`${dir}/provider-caps.json`));
     expect(caps.entries[`${provider.url}|fake-model`].drop).toEqual(["reasoning_effort"]);
     await postSse(`${proxy.url}/v1/responses`, request5);
@@ -268,7 +268,7 @@ describe("proxy learning provider quirks (provider-caps.json)", () => {
     provider.then({ kind: "text", text: "works" });
     const reply = await postSse(`${proxy.url}/v1/responses`, request5);
     expect(reply.status).toBe(200);
-    expect(log()).toMatch(/provider caps: .*provider-caps\.json is corrupt .* kept aside as .*provider-caps\.json\.corrupt-/);
+    expect(log()).toMatch(/caps state=corrupt message=".*provider-caps\.json is corrupt .* kept aside as .*provider-caps\.json\.corrupt-/);
     const [, out] = GLib.spawn_command_line_sync(`ls ${dir}`);
     expect(new TextDecoder().decode(out!)).toMatch(/provider-caps\.json\.corrupt-\d{8}T\d{6}/);
   });

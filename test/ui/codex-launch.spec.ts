@@ -2,9 +2,10 @@
 // watchdog notices when that Codex process goes away (D1).
 import GLib from "gi://GLib";
 import type { AppContext } from "../../src/launcher/app-context.js";
-import { MonitoringController } from "../../src/launcher/monitoring-controller.js";
+import { MonitoringController } from "../../src/watchdog/controller.js";
 import { LauncherWin } from "../../src/ui/launcher-window.js";
-import { codexSessionPids, sessionPids } from "../../src/watchdog/processes.js";
+import { codexSessionPids } from "../../src/launcher/codex-session.js";
+import { pidsWithEnv } from "../../src/lib/processes.js";
 import { makeTestContext, makeTestHome, type TestHome } from "../helpers/app-context.js";
 import { FakeProvider } from "../helpers/fake-provider.js";
 import { settle, testApplication } from "../helpers/gtk.js";
@@ -52,7 +53,11 @@ describe("Launch Codex CLI", () => {
     const pids = await waitFor(() => (session ? codexSessionPids(session) : []).length ? codexSessionPids(session) : null, 20000, "Codex running in the terminal");
     const environ = new TextDecoder().decode(GLib.file_get_contents(`/proc/${pids[0]}/environ`)[1]);
     expect(environ).toContain(`CODEX_HOME=${home.paths.codexHome}`);
-    expect(environ).toContain("CODEX_LAUNCHER_TOKEN=codex-launcher-local");
+    // Codex runs the launcher's profile; no secret is on its command line or in its environment.
+    const argv = new TextDecoder().decode(GLib.file_get_contents(`/proc/${pids[0]}/cmdline`)[1]).split("\0");
+    expect(argv).toEqual(jasmine.arrayContaining(["--profile", "codex-launcher"]));
+    expect(environ).not.toContain(ctx.clientToken);
+    expect(argv.join(" ")).not.toContain(ctx.clientToken);
     await waitFor(() => GLib.file_test(`/proc/${pids[0]}`, GLib.FileTest.EXISTS) && ctx.supervisor.state === "running", 5000, "proxy and codex");
     await settle(2500); // one probe sees Codex alive
     for (const pid of pids) await run(["kill", "-KILL", String(pid)]);
@@ -60,6 +65,6 @@ describe("Launch Codex CLI", () => {
       .catch((e) => { throw new Error(`${e.message}\n${new TextDecoder().decode(GLib.file_get_contents(home.paths.monitoringLog)[1])}`); });
     expect(new TextDecoder().decode(GLib.file_get_contents(home.paths.monitoringLog)[1])).toMatch(/trigger=codex_process_dead/);
     // Codex leaves its app-server daemon behind; the test cleans up everything of its session.
-    for (const pid of sessionPids(session)) await run(["kill", "-KILL", String(pid)]);
+    for (const pid of pidsWithEnv("CODEX_LAUNCHER_SESSION", session)) await run(["kill", "-KILL", String(pid)]);
   }, 60000);
 });

@@ -1,5 +1,6 @@
 // The launcher as a user drives it, with real widgets under Xvfb, real files in a throw-away home, the
 // real proxy and a fake provider on loopback.
+import Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import Gtk from "gi://Gtk?version=3.0";
 import { parse } from "smol-toml";
@@ -10,6 +11,7 @@ import { LauncherWin } from "../../src/ui/launcher-window.js";
 import { makeTestContext, makeTestHome, type TestHome } from "../helpers/app-context.js";
 import { CODEX_BIN } from "../helpers/codex.js";
 import { FakeProvider } from "../helpers/fake-provider.js";
+import { getJson } from "../helpers/http.js";
 import { initGtk, settle, testApplication } from "../helpers/gtk.js";
 import { run, waitFor } from "../helpers/process.js";
 import { makeTempDir, removeTree, REPO_ROOT } from "../helpers/repo.js";
@@ -139,7 +141,8 @@ describe("launcher flow", () => {
     await waitFor(() => /^(OK|Failed)/.test(dialog.testStatus.get_text()), 20000, "the test result");
     expect(dialog.testStatus.get_text()).toMatch(/^OK in \d+ ms — answered "OK"/);
     expect(provider.chatRequests()[0].body.model).toBe("fake-a");
-    expect(GLib.file_test(home.paths.proxyConfig, GLib.FileTest.EXISTS)).toBeFalse(); // a test proxy leaves no trace
+    // A temporary proxy is not recorded as the launcher's proxy.
+    expect(JSON.parse(read(home.paths.proxyConfig)).port).toBeUndefined(); // a test proxy leaves no trace
     dialog.destroy();
   });
 
@@ -177,19 +180,30 @@ describe("launcher flow", () => {
     expect(status).toContain(`running on 127.0.0.1:${ctx.supervisor.port}`);
     expect(status).toMatch(/up \d+ s · 0 requests/);
     const config = JSON.parse(read(home.paths.proxyConfig));
-    expect(config).toEqual(jasmine.objectContaining({ port: ctx.supervisor.port, pid: ctx.supervisor.pid, backend: "openai-compat", endpoint: "Fake", model: "fake-b" }));
-    expect(JSON.parse(read(home.paths.pidsFile)).processes).toEqual([jasmine.objectContaining({ pid: ctx.supervisor.pid, role: "proxy" })]);
+    expect(config).toEqual(jasmine.objectContaining({ port: ctx.supervisor.port, pid: ctx.supervisor.pid, backend: "openai-compat", endpoint: "Fake", model: "fake-b",
+      client_token: ctx.clientToken }));
+    expect(config.identity).toEqual(jasmine.objectContaining({ pid: ctx.supervisor.pid, argv: jasmine.arrayContaining(["--registry-dir"]) }));
+    // The proxy registered itself, by identity, before it served.
+    expect(JSON.parse(read(`${home.paths.registryDir}/${ctx.supervisor.pid}.json`))).toEqual(jasmine.objectContaining({ pid: ctx.supervisor.pid,
+      start_time: config.identity.start_time, port: ctx.supervisor.port }));
     expect(win.proxyButton.get_label()).toBe("Stop Proxy");
     // The key reaches the proxy through its environment, never its command line.
     expect(read(`/proc/${ctx.supervisor.pid}/cmdline`)).not.toContain(KEY);
     win.proxyButton.clicked();
     await waitFor(() => ctx.supervisor.state === "stopped", 8000, "the proxy to stop");
     expect(win.proxyStatus.get_text()).toContain("stopped");
-    expect(JSON.parse(read(home.paths.pidsFile)).processes).toEqual([]);
+    await waitFor(() => !GLib.file_test(home.paths.registryDir, GLib.FileTest.EXISTS) || lsDir(home.paths.registryDir).every((f) => !f.endsWith(".json")), 5000,
+      "the registration to go with the proxy");
   });
 
-  it("writes config.toml that the real Codex CLI uses to finish a turn through the proxy", async () => {
-    const userToml = `# my own settings\napproval_policy = "never"\n\n[mcp_servers.docs]\ncommand = "docs"\n`;
+  it("writes its own Codex profile (config.toml untouched) that the real Codex CLI uses to finish a turn through the proxy", async () => {
+    // The user's own provider speaks the Responses API: it answers with a stream Codex accepted (a capture).
+    const own = new FakeProvider();
+    const captured = read(`${REPO_ROOT}/test/fixtures/codex-captures/fake-sse-text.txt`);
+    own.otherwise({ kind: "sse", frames: captured.split(/\n\n/).filter((f) => f.trim()).map((f) => `${f}\n\n`) });
+    const userToml = `# my own settings\r\nmodel = "my-model"\r\nmodel_provider = "mine"\r\napproval_policy = "never"\r\n\r\n[analytics]\r\nenabled = false\r\n` +
+      `[features]\r\nplugins = false\r\nunbounded_connection_retries = false\r\n\r\n[mcp_servers.docs]\r\ncommand = "docs"\r\n\r\n` +
+      `[model_providers.mine]\r\nname = "mine"\r\nbase_url = "${own.url}"\r\nwire_api = "responses"\r\n`;
     GLib.mkdir_with_parents(home.paths.codexHome, 0o700);
     GLib.file_set_contents(home.paths.codexConfigToml, userToml);
     win = new LauncherWin(app, ctx);
@@ -197,40 +211,34 @@ describe("launcher flow", () => {
     await waitFor(() => win!.codexProbed, 10000, "the Codex probe");
     const written = await win.prepareCodex();
     expect(written).not.toBeNull();
-    const text = read(home.paths.codexConfigToml);
-    const toml = parse(text) as any;
-    expect(toml.model).toBe("fake-b");
-    expect(toml.model_provider).toBe("codex-launcher");
-    expect(toml.model_providers["codex-launcher"]).toEqual(jasmine.objectContaining({ base_url: `http://127.0.0.1:${ctx.supervisor.port}/v1`, wire_api: "responses", env_key: "CODEX_LAUNCHER_TOKEN" }));
-    expect(toml.mcp_servers.docs.command).toBe("docs");
-    expect(text).toContain("# my own settings");
-    expect(lsDir(home.paths.codexHome).some((f) => f.startsWith("config.toml.bak-"))).toBeTrue();
+    expect(read(home.paths.codexConfigToml)).toBe(userToml);
+    const profile = parse(read(home.paths.codexProfile)) as any;
+    expect(profile.model).toBe("fake-b");
+    expect(profile.model_provider).toBe("codex-launcher");
+    expect(profile.model_providers["codex-launcher"]).toEqual(jasmine.objectContaining({ base_url: `http://127.0.0.1:${ctx.supervisor.port}/v1`, wire_api: "responses",
+      experimental_bearer_token: ctx.clientToken }));
+    expect(Gio.File.new_for_path(home.paths.codexProfile).query_info("unix::mode", Gio.FileQueryInfoFlags.NONE, null).get_attribute_uint32("unix::mode") & 0o777).toBe(0o600);
     if (written!.catalogPath) expect(JSON.parse(read(written!.catalogPath)).models.map((m: any) => m.slug)).toContain("fake-b");
 
-    provider.then({ kind: "text", text: "Hello through the launcher's config." });
+    provider.then({ kind: "text", text: "Hello through the launcher's profile." });
     const workdir = makeTempDir("launcher-codex-work");
-    // No test-specific Codex config: only what the launcher wrote, plus the variable the launcher exports.
-    const result = await run([CODEX_BIN, "exec", "--skip-git-repo-check", "--ephemeral", "--color", "never", "-C", workdir, "say hi"],
-      { env: { CODEX_HOME: home.paths.codexHome, CODEX_LAUNCHER_TOKEN: "codex-launcher-local" }, stdin: "", timeoutMs: 60000 });
-    removeTree(workdir);
+    // Exactly what the launcher starts (and prints for other terminals): no secret in the environment.
+    const result = await run([CODEX_BIN, "exec", "--profile", "codex-launcher", "--skip-git-repo-check", "--ephemeral", "--color", "never", "-C", workdir, "say hi"],
+      { env: { CODEX_HOME: home.paths.codexHome }, stdin: "", timeoutMs: 60000 });
     expect(result.exitCode).withContext(result.stderr).toBe(0);
-    expect(result.stdout).toContain("Hello through the launcher's config.");
+    expect(result.stdout).toContain("Hello through the launcher's profile.");
     expect(provider.chatRequests()[0].headers.authorization).toBe(`Bearer ${KEY}`);
+    // Plain codex still uses the user's own provider and model, and does not mention the launcher.
+    const plain = await run([CODEX_BIN, "exec", "--skip-git-repo-check", "--ephemeral", "--color", "never", "-C", workdir, "say hi"],
+      { env: { CODEX_HOME: home.paths.codexHome }, stdin: "", timeoutMs: 60000 });
+    removeTree(workdir);
+    own.stop();
+    expect(plain.exitCode).withContext(plain.stderr).toBe(0);
+    expect(plain.stdout).toContain("Hi! This is the fake upstream speaking.");
+    expect(`${plain.stdout}${plain.stderr}`).not.toMatch(/codex-launcher|CODEX_LAUNCHER/i);
+    expect(own.requests[0].body.model).toBe("my-model");
+    expect(provider.chatRequests().length).toBe(1);
   }, 90000);
-
-  it("keeps a corrupt config.toml aside, says so, and loses nothing", async () => {
-    const broken = `model = "o3"\n[profiles\nbroken = true\n`;
-    GLib.mkdir_with_parents(home.paths.codexHome, 0o700);
-    GLib.file_set_contents(home.paths.codexConfigToml, broken);
-    win = new LauncherWin(app, ctx);
-    await addEndpointViaUi("Fake");
-    const written = await win.prepareCodex();
-    expect(written!.keptAside).toMatch(/config\.toml\.corrupt-/);
-    expect(read(written!.keptAside!)).toBe(broken);
-    expect((parse(read(home.paths.codexConfigToml)) as any).model_provider).toBe("codex-launcher");
-    expect(win.banner.get_text()).toContain("is not valid TOML");
-    expect(win.banner.get_text()).toContain(written!.keptAside!);
-  }, 60000);
 
   it("keeps a corrupt endpoints.json aside, says so, and loses nothing", async () => {
     const broken = `{"default": "A", "endpoints": [ {"name": "A", `;
@@ -245,21 +253,37 @@ describe("launcher flow", () => {
     expect(GLib.file_test(home.paths.endpointsFile, GLib.FileTest.EXISTS)).toBeFalse();
   });
 
-  it("stops the proxy when the window closes, unless asked to keep it", async () => {
+  it("stops the proxy when the window closes; a proxy the user keeps running is adopted by the next launcher, never killed", async () => {
     win = new LauncherWin(app, ctx);
     await addEndpointViaUi("Fake");
-    await win.startProxy();
+    const port = await win.startProxy();
     const pid = ctx.supervisor.pid;
     win.keepRunning.set_active(true);
     win.close();
-    await settle(300);
-    expect(ctx.supervisor.running).toBeTrue(); // the window is gone, the proxy stays
-    win = new LauncherWin(app, ctx);
-    win.close();
-    await waitFor(() => !ctx.supervisor.running, 8000, "the proxy to stop on close");
-    expect(GLib.file_test(`/proc/${pid}`, GLib.FileTest.EXISTS)).toBeFalse();
+    await waitFor(() => !ctx.supervisor.running, 8000, "the window to let the proxy go");
+    expect(GLib.file_test(`/proc/${pid}`, GLib.FileTest.EXISTS)).toBeTrue(); // the window is gone, the proxy stays
+    expect(JSON.parse(read(home.paths.proxyConfig)).kept).toBeTrue();
+    expect((await getJson(`http://127.0.0.1:${port}/health`)).json().kept).toBeTrue();
+    // The next launcher (a new context over the same home) adopts it: same pid, same port, no restart.
+    const next = await makeTestContext(home);
+    const nextWin = new LauncherWin(app, next);
+    try {
+      const report = await nextWin.session.startUp();
+      expect(report.join("\n")).toContain(`adopted the proxy left running on port ${port} (pid ${pid}`);
+      expect(next.supervisor.pid).toBe(pid);
+      expect(next.supervisor.state).toBe("running");
+      expect((await getJson(`http://127.0.0.1:${port}/health`)).json().kept).toBeFalse();
+      await nextWin.startProxy();
+      expect(next.supervisor.pid).toBe(pid); // same endpoint and model: reused as it is
+      nextWin.close();
+      await waitFor(() => !next.supervisor.running, 10000, "the proxy to stop on close");
+      await waitFor(() => !GLib.file_test(`/proc/${pid}`, GLib.FileTest.EXISTS), 10000, "the adopted proxy to exit");
+    } finally {
+      await next.supervisor.dispose();
+      if (!nextWin.in_destruction()) nextWin.destroy();
+    }
     win = null;
-  });
+  }, 60000);
 
   it("opens the Changelog with the release history from v4.0.0 back to v2.6.1", () => {
     const changelog = new ChangelogWindow(null);

@@ -2,7 +2,7 @@
 import GLib from "gi://GLib";
 import Gtk from "gi://Gtk?version=3.0";
 import type { AppContext } from "../../src/launcher/app-context.js";
-import { MonitoringController } from "../../src/launcher/monitoring-controller.js";
+import { MonitoringController } from "../../src/watchdog/controller.js";
 import { LauncherWin } from "../../src/ui/launcher-window.js";
 import { MonitorWindow } from "../../src/ui/monitor-window.js";
 import { probeSignal } from "../../src/watchdog/signals.js";
@@ -78,12 +78,19 @@ describe("AI Monitor window", () => {
     expect(read(`${home.paths.codexHome}/codex-launcher-keys.json`)).toContain("sk-monitor-key-0123456789");
     expect(JSON.parse(read(home.paths.endpointsFile)).endpoints[0].name).toBe("Fake");
     win.enabledSwitch.set_active(false);
-    await waitFor(() => monitoring.watchdog?.running === false, 5000, "the watchdog to stop");
+    await waitFor(() => monitoring.config?.enabled === false, 5000, "monitoring to be switched off");
+    // Supervision stays on (the watchdog still reports it); the tiers no longer act on signals.
+    expect(monitoring.watchdog?.running).toBeTrue();
+    const before = read(home.paths.monitoringLog);
+    monitoring.watchdog!.signal(probeSignal("codexGone", "gone", Date.now()));
+    await settle(100);
+    expect(read(home.paths.monitoringLog)).toBe(before);
   });
 
   it("shows stats and incidents live, clears the store after asking, exports a report and a screenshot", async () => {
     await monitoring.save({ ...monitoring.config!, enabled: true, health_check_interval_s: 2, verify_window_s: 1 }, "");
     await ctx.supervisor.start({ endpointName: "Fake", backend: "openai-compat", targetUrl: provider.url, apiKey: "", models: ["m"], model: "m" });
+    const token = `Authorization: Bearer ${ctx.clientToken}`;
     win = new MonitorWindow(null, ctx, monitoring);
     await settle();
     expect(win.incidentsText()).toContain("No incidents recorded yet.");
@@ -92,13 +99,14 @@ describe("AI Monitor window", () => {
     await waitFor(() => /proxy_crash/.test(win!.incidentsText()), 5000, "the crash to show up");
     provider.then({ kind: "status", status: 401 }, { kind: "status", status: 429, headers: { "Retry-After": "0" } }, { kind: "text", text: "ok" });
     await waitFor(async () => ctx.supervisor.state === "running" && !!(await ctx.supervisor.health(500)), 5000, "the restarted proxy");
-    await run(["curl", "-s", "-X", "POST", "-d", "{\"model\":\"m\",\"input\":\"x\"}", `${ctx.supervisor.url}/v1/responses`]);
-    await run(["curl", "-s", "-X", "POST", "-d", "{\"model\":\"m\",\"input\":\"x\"}", `${ctx.supervisor.url}/v1/responses`]);
+    await run(["curl", "-s", "-X", "POST", "-H", token, "-d", "{\"model\":\"m\",\"input\":\"x\"}", `${ctx.supervisor.url}/v1/responses`]);
+    await run(["curl", "-s", "-X", "POST", "-H", token, "-d", "{\"model\":\"m\",\"input\":\"x\"}", `${ctx.supervisor.url}/v1/responses`]);
     await waitFor(() => /auth_failure/.test(win!.incidentsText()) && /rate_limited/.test(win!.incidentsText()), 5000, "live incidents");
     await waitFor(() => /verified/.test(win!.incidentsText()), 5000, "the verified restart");
     const text = win.incidentsText();
-    expect(text).toMatch(/⚙ \d\d:\d\d:\d\d A5 proxy_crash → restart_proxy \(Tier 1\)/);
-    expect(text).toMatch(/\[\d{4}-\d\d-\d\dT\d\d:\d\d\] proxy_crash \(A5\)\n   fix=restart_proxy success_rate=100% \[\+{10}\] seen=1x/);
+    expect(text).toMatch(/⚙ \d\d:\d\d:\d\d A5 proxy_crash → supervised \(Tier 1\)/);
+    expect(text).toMatch(/⚙ \d\d:\d\d:\d\d A5 proxy_crash → verified \(Tier 1\)/);
+    expect(text).toMatch(/\[\d{4}-\d\d-\d\dT\d\d:\d\d\] proxy_crash \(A5\)\n   fix=supervise success_rate=100% \[\+{10}\] seen=1x/);
     expect(win.statsLabel.get_text()).toMatch(/^AI diagnostic calls: 0 · Tokens used: 0 · Cost this month: \$0\.0000 · Known patterns: \d+$/);
     expect(notes.some((n) => n.includes("rejected the API key"))).toBeTrue();
 
@@ -143,19 +151,19 @@ describe("AI Monitor window", () => {
     expect(launcher.logText()).toContain("[AI Monitor] Switching provider.");
   });
 
-  it("undoes a restart the user cancels, and leaves a proxy the user stopped alone", async () => {
+  it("brings a crashed proxy back without asking, and leaves a proxy the user stopped alone", async () => {
     await monitoring.save({ ...monitoring.config!, enabled: true, health_check_interval_s: 2 }, "");
     launcher = new LauncherWin(testApplication(), ctx);
     monitoring.announce = (text, undoable) => launcher!.announce(text, undoable);
     await ctx.supervisor.start({ endpointName: "Fake", backend: "openai-compat", targetUrl: provider.url, apiKey: "", models: ["m"], model: "m" });
-    GLib.spawn_command_line_sync(`kill -KILL ${ctx.supervisor.pid}`);
-    await waitFor(() => launcher!.noticeBar.get_visible(), 3000, "the notice");
-    expect(launcher.noticeLabel.get_text()).toContain("Done — Cancel within");
-    launcher.noticeCancel.clicked();
-    await waitFor(() => ctx.supervisor.state === "stopped", 5000, "the undo");
-    const log = read(home.paths.monitoringLog);
-    expect(log).toContain("the user cancelled restart_proxy; stopping the restarted proxy");
-    expect(log).toContain("the proxy was stopped by the user: no restarts or alerts about it");
+    const pid = ctx.supervisor.pid;
+    GLib.spawn_command_line_sync(`kill -KILL ${pid}`);
+    await waitFor(() => ctx.supervisor.state === "running" && ctx.supervisor.pid !== pid, 5000, "the proxy back");
+    // Supervision is not an "automatic action" to cancel: no notice was shown for it.
+    expect(launcher.noticeBar.get_visible()).toBeFalse();
+    await launcher.stopProxy();
+    expect(ctx.supervisor.state).toBe("stopped");
+    await waitFor(() => read(home.paths.monitoringLog).includes("the proxy was stopped by the user: no restarts or alerts about it"), 3000, "the manual stop");
     // A stopped proxy produces no more actions.
     monitoring.watchdog!.signal(probeSignal("healthFailed", "refused", Date.now()));
     await settle(100);

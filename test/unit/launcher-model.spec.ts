@@ -1,5 +1,5 @@
 import { parse } from "smol-toml";
-import { applyLauncherSettings, CodexConfigError, PROVIDER_ID, removeLauncherSettings, TOKEN_ENV } from "../../src/lib/codex-config.js";
+import { buildLauncherProfile, CodexConfigError, hasLegacyEdits, profilePort, PROVIDER_ID, repairLegacyEdits } from "../../src/lib/codex-config.js";
 import { duplicateEndpoint, EndpointsFormatError, parseEndpoints, removeEndpoint, serializeEndpoints, setDefaultEndpoint,
   upsertEndpoint, validateEndpoint, type Endpoint } from "../../src/lib/endpoints.js";
 import { findPreset, PROVIDER_PRESETS } from "../../src/lib/presets.js";
@@ -79,61 +79,53 @@ describe("provider presets", () => {
   });
 });
 
-describe("config.toml editing", () => {
-  const settings = { port: 43123, model: "glm-5.1", providerName: "Z.AI via Codex Launcher", catalogPath: "/home/u/.codex/codex-launcher-models.json" };
-  const userConfig = `# my settings
-model = "o3"
-approval_policy = "on-request"
+describe("Codex's configuration (the launcher's profile; config.toml stays the user's)", () => {
+  const profile = { port: 43123, model: "glm-5.1", providerName: "Z.AI (Codex Launcher)", clientToken: "a".repeat(64),
+    catalogPath: "/home/u/.codex/codex-launcher-models.json" };
 
-[profiles.fast]
-model = "gpt-5.5" # inline comment
-
-[model_providers.codex-launcher]
-name = "old"
-base_url = "http://127.0.0.1:1/v1"
-
-[mcp_servers.docs]
-command = "docs-server"
-`;
-
-  it("points Codex at the proxy and keeps the user's settings and comments", () => {
-    const text = applyLauncherSettings(userConfig, settings);
+  it("writes a profile that points Codex at the proxy with the client token", () => {
+    const text = buildLauncherProfile(profile);
     const toml = parse(text) as any;
     expect(toml.model).toBe("glm-5.1");
     expect(toml.model_provider).toBe(PROVIDER_ID);
-    expect(toml.model_catalog_json).toBe(settings.catalogPath);
-    expect(toml.model_providers[PROVIDER_ID]).toEqual(jasmine.objectContaining({ base_url: "http://127.0.0.1:43123/v1", wire_api: "responses", env_key: TOKEN_ENV }));
-    expect(toml.approval_policy).toBe("on-request");
-    expect(toml.profiles.fast.model).toBe("gpt-5.5");
-    expect(toml.mcp_servers.docs.command).toBe("docs-server");
-    expect(text).toContain("# my settings");
-    expect(text).toContain("# inline comment");
-    expect(text.match(/\[model_providers\.codex-launcher\]/g)!.length).toBe(1);
+    expect(toml.model_catalog_json).toBe(profile.catalogPath);
+    expect(toml.model_providers[PROVIDER_ID]).toEqual(jasmine.objectContaining({ base_url: "http://127.0.0.1:43123/v1", wire_api: "responses",
+      experimental_bearer_token: profile.clientToken }));
+    expect(toml.model_providers[PROVIDER_ID].env_key).toBeUndefined();
+    expect(profilePort(text)).toBe(43123);
+    expect(text).toContain("codex --profile codex-launcher");
+    expect((parse(buildLauncherProfile({ ...profile, catalogPath: undefined })) as any).model_catalog_json).toBeUndefined();
   });
 
-  it("creates a config from nothing and is stable when applied twice", () => {
-    const once = applyLauncherSettings("", settings);
-    expect(applyLauncherSettings(once, settings)).toBe(once);
-    const noCatalog = applyLauncherSettings(once, { ...settings, catalogPath: undefined });
-    expect((parse(noCatalog) as any).model_catalog_json).toBeUndefined();
+  // What 4.0.0 left in a user's config.toml: its root keys and provider table over the user's own.
+  const before = `# my settings\r\nmodel = "o3"\r\nmodel_provider = "openai"\r\napproval_policy = "on-request"\r\n\r\n[profiles.work]\r\nmodel = "gpt-5.5" # inline comment\r\n\r\n[mcp_servers.docs]\r\ncommand = "docs-server"\r\n`;
+  const edited = `# my settings\r\nmodel = "glm-5.1"\r\nmodel_provider = "codex-launcher"\r\nmodel_catalog_json = "/home/u/.codex/codex-launcher-models.json"\r\napproval_policy = "on-request"\r\n\r\n[profiles.work]\r\nmodel = "gpt-5.5" # inline comment\r\n\r\n[mcp_servers.docs]\r\ncommand = "docs-server"\r\n\r\n[model_providers.codex-launcher]\r\nname = "x"\r\nbase_url = "http://127.0.0.1:1/v1"\r\nenv_key = "CODEX_LAUNCHER_TOKEN"\r\n`;
+
+  it("repairs 4.0.0's edits line by line: the user's model and provider come back, every other line stays", () => {
+    expect(hasLegacyEdits(edited)).toBeTrue();
+    expect(repairLegacyEdits(edited, before)).toBe(before.replace(/\r\n$/, "") + "\r\n");
   });
 
-  it("handles a model_providers inline table by rewriting structurally", () => {
-    const text = applyLauncherSettings('model_providers = { other = { name = "x", base_url = "http://y" } }\n', settings);
-    const toml = parse(text) as any;
-    expect(toml.model_providers.other.name).toBe("x");
-    expect(toml.model_providers[PROVIDER_ID].wire_api).toBe("responses");
-  });
-
-  it("refuses to edit invalid TOML, naming the line", () => {
-    expect(() => applyLauncherSettings('model = "x\n[broken', settings)).toThrowError(CodexConfigError, /not valid TOML \(line \d+/);
-  });
-
-  it("can take its settings out again", () => {
-    const text = removeLauncherSettings(applyLauncherSettings(userConfig, settings));
-    const toml = parse(text) as any;
+  it("without a backup, takes the launcher's values out and keeps the rest", () => {
+    const toml = parse(repairLegacyEdits(edited, null)) as any;
+    expect(toml.model).toBeUndefined();
     expect(toml.model_provider).toBeUndefined();
+    expect(toml.model_catalog_json).toBeUndefined();
     expect(toml.model_providers).toBeUndefined();
-    expect(toml.mcp_servers.docs.command).toBe("docs-server");
+    expect(toml.profiles.work.model).toBe("gpt-5.5");
+    expect(toml.approval_policy).toBe("on-request");
+  });
+
+  it("repairs an inline-table provider form too, keeping the user's other providers", () => {
+    const text = 'model = "m"\nmodel_provider = "codex-launcher"\nmodel_providers = { mine = { name = "x", base_url = "http://y" }, codex-launcher = { name = "l", base_url = "http://127.0.0.1:1/v1" } }\n';
+    const toml = parse(repairLegacyEdits(text, null)) as any;
+    expect(toml.model_providers.mine.name).toBe("x");
+    expect(toml.model_providers["codex-launcher"]).toBeUndefined();
+    expect(toml.model_provider).toBeUndefined();
+  });
+
+  it("leaves a config.toml without launcher edits exactly as it is, and refuses invalid TOML with the line", () => {
+    expect(repairLegacyEdits(before, null)).toBe(before);
+    expect(() => hasLegacyEdits('model = "x\n[broken')).toThrowError(CodexConfigError, /not valid TOML \(line \d+/);
   });
 });

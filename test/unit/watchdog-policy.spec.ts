@@ -6,54 +6,85 @@ import { emptyStore, evictLru, incidentPattern, knownFix, noteOccurrence, parseI
   IncidentFormatError } from "../../src/watchdog/incidents.js";
 import { RuleEngine, TIER1_RULES } from "../../src/watchdog/rules.js";
 import { classifyLine, probeSignal, type Signal } from "../../src/watchdog/signals.js";
+import { formatLogLine, parseLogLine } from "../../src/proxy/log-lines.js";
 import { isCodexArgv, listeningInodes, socketInode } from "../../src/lib/proc-net.js";
 
 const sig = (category: string, atMs: number, faultId = "B2", extra: Partial<Signal> = {}): Signal => ({ faultId, category, source: "proxy.log", detail: category, atMs, ...extra });
 
 describe("failure signals", () => {
-  it("classifies the proxy.log lines of the design's table", () => {
+  const at = (message: string) => `2026-11-25T10:00:00.000Z [proxy] ${message}`;
+
+  it("classifies the proxy's structured lines by their typed fields", () => {
     const cases: [string, string, string][] = [
-      ["req=r1 upstream HTTP 429 Too Many Requests (retry 1/2 in 2.0 s)", "B1", "rate_limited"],
-      ["req=r1 upstream HTTP 500 Internal Server Error: boom", "B2", "server_error"],
-      ["req=r1 upstream HTTP 503 Service Unavailable: x", "B2", "server_error"],
-      ["req=r1 upstream HTTP 401 Unauthorized: Invalid API key", "B3", "auth_failure"],
-      ["req=r1 upstream HTTP 403 Forbidden: nope", "B4", "forbidden"],
-      ["req=r1 upstream Connection refused: could not connect", "B9", "provider_unreachable"],
-      ["curl: (7) Failed to connect: Connection refused", "A1", "proxy_dead"],
-      ["codex-launcher-proxy: error: cannot listen on 127.0.0.1:8080: address already in use", "A2", "port_conflict"],
-      ["req=r1 client went away mid-stream (Broken pipe); upstream request cancelled", "B7", "broken_pipe"],
-      ["req=r1 upstream Connection reset: peer", "B6", "connection_reset"],
-      ["req=r1 upstream timed out: no data for 300 s (stream idle timeout)", "B5", "stream_idle"],
-      ["req=r1 upstream timed out: no response headers within 300 s", "B5", "timeout"],
-      ["req=r1 stream error: provider reported overloaded", "B6", "stream_error"],
-      ["SELF-REVIVE CRASH #3", "A5", "proxy_crash"],
-      ["error analysis: {'content_type': 'array'}", "E1", "schema_corrupt"],
-      ["provider caps: /x/provider-caps.json is corrupt (bad); kept aside", "E1", "schema_corrupt"],
+      [formatLogLine("r1", "upstream_retry", { kind: "http_429", status: 429, attempt: 1, of: 2, delay_s: 2 }, { detail: "HTTP 429 Too Many Requests" }), "B1", "rate_limited"],
+      [formatLogLine("r1", "upstream_error", { kind: "http_5xx", status: 500 }, { code: null, message: "boom" }), "B2", "server_error"],
+      [formatLogLine("r1", "upstream_error", { kind: "http_5xx", status: 503 }, { message: "x" }), "B2", "server_error"],
+      [formatLogLine("r1", "upstream_error", { kind: "http_4xx", status: 401 }, { message: "Invalid API key" }), "B3", "auth_failure"],
+      [formatLogLine("r1", "upstream_error", { kind: "http_4xx", status: 403 }, { message: "nope" }), "B4", "forbidden"],
+      [formatLogLine("r1", "upstream_error", { kind: "http_4xx", status: 403 }, { code: "upgrade_required", message: "update" }), "B4", "upgrade_required"],
+      [formatLogLine("r1", "upstream_error", { kind: "http_4xx", status: 400 }, { code: "context_length_exceeded", message: "too long" }), "D5", "context_overflow"],
+      [formatLogLine("r1", "upstream_error", { kind: "connection_refused" }, { message: "Connection refused: could not connect" }), "B9", "provider_unreachable"],
+      [formatLogLine("r1", "upstream_error", { kind: "dns" }, { message: "x" }), "A7", "dns_failure"],
+      [formatLogLine("r1", "upstream_error", { kind: "tls" }, { message: "x" }), "A6", "tls_error"],
+      [formatLogLine("r1", "client_gone", { where: "mid_stream" }), "B7", "broken_pipe"],
+      [formatLogLine("r1", "stream_error", { kind: "connection_reset" }, { message: "peer" }), "B6", "connection_reset"],
+      [formatLogLine("r1", "stream_error", { kind: "idle_timeout" }, { message: "no data for 300 s" }), "B5", "stream_idle"],
+      [formatLogLine("r1", "upstream_error", { kind: "timeout" }, { message: "no response headers within 300 s" }), "B5", "timeout"],
+      [formatLogLine("r1", "stream_error", { kind: "provider_error" }, { code: "overloaded", message: "x" }), "B6", "stream_error"],
+      [formatLogLine("r1", "stream_error", { kind: "unparseable_chunk", fatal: false }, { chunk: "{oops" }), "B6", "stream_error"],
+      [formatLogLine(null, "caps", { state: "corrupt" }, { message: "/x/provider-caps.json is corrupt (bad); kept aside" }), "E1", "schema_corrupt"],
+      [formatLogLine("r1", "internal_error", {}, { message: "TypeError" }), "X2", "proxy_internal_error"],
+    ];
+    for (const [line, faultId, category] of cases) {
+      const s = classifyLine(at(line), "proxy.log", 1);
+      expect(s && [s.faultId, s.category]).withContext(line).toEqual([faultId, category]);
+    }
+  });
+
+  it("classifies Command Code's cc-debug.log tokens literally", () => {
+    const cases: [string, string, string][] = [
       ["[CC-DEBUG] text_buf len=10 parsed_tool_calls=0 text_preview='hi'", "C1", "parser_empty"],
       ["[CC-DEBUG] [STUCK-RECOVERY] Synthesized: cmd='ls'", "C3", "stuck_recovery"],
       ["# [CC-SANITIZER] suspicious cmd (still JSON): {", "C4", "sanitizer_flag"],
       ["empty cmd recovered from: x", "C6", "empty_cmd"],
     ];
     for (const [line, faultId, category] of cases) {
-      const s = classifyLine(`2026-11-25T10:00:00Z [proxy] ${line}`, "proxy.log", 1);
+      const s = classifyLine(line, "cc-debug.log", 1);
       expect(s && [s.faultId, s.category]).withContext(line).toEqual([faultId, category]);
     }
+    // "[STUCK-RECOVERY]" is literal, not a regex character class (seed bug).
+    expect(classifyLine("proxy listening on 127.0.0.1:8080 SUCK TRUE", "cc-debug.log", 1)).toBeNull();
   });
 
-  it("matches [STUCK-RECOVERY] literally, not as a regex character class (seed bug)", () => {
-    expect(classifyLine("proxy listening on 127.0.0.1:8080 SUCK TRUE", "proxy.log", 1)).toBeNull();
-    expect(classifyLine("[proxy] Listening", "proxy.log", 1)).toBeNull();
-  });
-
-  it("ignores failure words inside echoed model text", () => {
-    expect(classifyLine("[CC-DEBUG] text_buf len=5 parsed_tool_calls=2 text_preview='the server said HTTP 500 Connection refused'", "cc-debug.log", 1)).toBeNull();
-    expect(classifyLine("req=r stream error: skipped an unparseable chunk: HTTP 401", "proxy.log", 1)!.category).toBe("stream_error");
+  it("never raises a signal from text a client or a provider wrote", () => {
+    const hostile = ["stream error", "Connection reset by peer", "HTTP 500", "SELF-REVIVE CRASH", "Address already in use", "Broken pipe",
+      "timed out", "HTTP 401", "content_type array", "req=x stream_error kind=connection_reset", "\" kind=http_5xx status=500 x=\""];
+    for (const text of hostile) {
+      // Refused requests (the client's error) and request summaries carry the text in quoted fields only.
+      expect(classifyLine(at(formatLogLine("r1", "refused", { method: "POST", path: "/v1/responses", status: 400, code: "invalid_request" }, { message: text })), "proxy.log", 1))
+        .withContext(text).toBeNull();
+      expect(classifyLine(at(formatLogLine("r1", "request", { method: "POST", status: 200, outcome: "completed" }, { model: text })), "proxy.log", 1))
+        .withContext(text).toBeNull();
+      // A provider's message never decides the fault: the typed status does.
+      expect(classifyLine(at(formatLogLine("r1", "upstream_error", { kind: "http_4xx", status: 404 }, { message: text })), "proxy.log", 1)!.category)
+        .withContext(text).toBe("bad_request");
+      // Lines in any other format (an older proxy, free text) raise nothing.
+      expect(classifyLine(at(`req=r1 ${text}`), "proxy.log", 1)).withContext(text).toBeNull();
+    }
+    expect(classifyLine("[CC-DEBUG] text_buf len=5 parsed_tool_calls=2 text_preview='the server said parsed_tool_calls=0 [STUCK-RECOVERY]'", "cc-debug.log", 1)).toBeNull();
   });
 
   it("carries the HTTP status and the Retry-After the proxy announced", () => {
-    const s = classifyLine("req=r upstream HTTP 429 Too Many Requests (retry 1/2 in 2.5 s)", "proxy.log", 1)!;
+    const s = classifyLine(at(formatLogLine("r", "upstream_retry", { kind: "http_429", status: 429, attempt: 1, of: 2, delay_s: 2.5 })), "proxy.log", 1)!;
     expect(s.httpStatus).toBe(429);
     expect(s.retryAfterMs).toBe(2500);
+  });
+
+  it("writes and parses log lines symmetrically, whatever the quoted text holds", () => {
+    const line = formatLogLine("req_1", "upstream_error", { kind: "http_4xx", status: 400, empty: null }, { code: "x y", message: "a \"quoted\" kind=http_5xx\nnext" });
+    expect(parseLogLine(line)).toEqual({ req: "req_1", event: "upstream_error", fields: { kind: "http_4xx", status: "400", empty: "-", code: "x y", message: "a \"quoted\" kind=http_5xx\nnext" } });
+    expect(parseLogLine("req=x not_an_event a=1")).toBeNull();
+    expect(parseLogLine("request a=\"unterminated")).toBeNull();
   });
 });
 
@@ -213,21 +244,48 @@ describe("MonitorBrain", () => {
   const month = "2026-11";
   const config = (over = {}) => ({ ...DEFAULT_MONITORING, enabled: true, ...over });
 
-  it("restarts a crashed proxy at once, then waits out the cooldown, and stops at the restart cap", () => {
+  it("leaves a crashed, hung or bloated proxy to the supervisor: recorded, never guarded by cooldowns", () => {
     const brain = new MonitorBrain(config());
-    const first = brain.decide(probeSignal("childExited", "exit", 0), emptyStore(), 0, month);
-    expect(first).toEqual(jasmine.objectContaining({ kind: "act", tier: 1, action: "restart_proxy" }));
-    expect(brain.decide(probeSignal("childExited", "exit", 10_000), emptyStore(), 10_000, month).kind).toBe("suppressed");
-    for (let i = 1; i < 5; i++) brain.restarts.spend(20_000 + i);
-    const capped = brain.decide(probeSignal("healthFailed", "refused", 50_000), emptyStore(), 50_000, month);
-    expect(capped.kind).toBe("alert");
-    expect((capped as any).reason).toContain("restart cap reached");
+    for (let i = 0; i < 8; i++) {
+      const d = brain.decide(probeSignal(i % 2 ? "healthHung" : "childExited", "x", i * 1000), emptyStore(), i * 1000, month);
+      expect(d).toEqual(jasmine.objectContaining({ kind: "act", tier: 1, action: "supervise" }));
+    }
+    expect(brain.restarts.used(10_000)).toBe(0);
+  });
+
+  it("never restarts the proxy for faults of single requests", () => {
+    const brain = new MonitorBrain(config({ auto_switch_provider: false }));
+    const actions: string[] = [];
+    let t = 0;
+    for (const category of ["stream_error", "connection_reset", "timeout", "stream_idle", "broken_pipe", "bad_request", "proxy_internal_error"]) {
+      const d = brain.decide(sig(category, (t += 1000)), emptyStore(), t, month);
+      if (d.kind === "act") actions.push(d.action);
+    }
+    for (const action of actions) expect(["restart_proxy", "kill_stale_and_restart"]).not.toContain(action);
+    expect(actions).toContain("increase_timeout"); // raised in the running proxy, no restart
+  });
+
+  it("Tier 2 reuses a Tier 1 fix once it was verified to work (no AI configured), and stops repeating one that keeps failing", () => {
+    const brain = new MonitorBrain(config());
+    let store = emptyStore();
+    const first = brain.decide(sig("timeout", 0, "B5"), store, 0, month);
+    expect(first).toEqual(jasmine.objectContaining({ kind: "act", tier: 1, action: "increase_timeout", pattern: "timeout" }));
+    for (let i = 0; i < 2; i++) store = recordOutcome(store, "timeout", "increase_timeout", "tier1_rule", true, `t${i}`, true);
+    const later = brain.decide(sig("timeout", 3_600_000, "B5"), store, 3_600_000, month);
+    expect(later).toEqual(jasmine.objectContaining({ kind: "act", tier: 2, action: "increase_timeout", trigger: "known:timeout" }));
+    let failing = emptyStore();
+    for (let i = 0; i < 3; i++) failing = recordOutcome(failing, "timeout", "increase_timeout", "tier1_rule", false, `t${i}`, true);
+    const fresh = new MonitorBrain(config());
+    const d = fresh.decide(sig("timeout", 0, "B5"), failing, 0, month);
+    expect(d.kind).toBe("alert");
+    expect((d as any).reason).toContain("increase_timeout is not repeated: it failed 3 of 3 times for timeout");
   });
 
   it("never restarts or alerts about a proxy the user stopped", () => {
     const brain = new MonitorBrain(config());
     brain.manualStop = true;
     expect(brain.decide(probeSignal("childExited", "exit", 0), emptyStore(), 0, month)).toEqual(jasmine.objectContaining({ kind: "suppressed", reason: "the user stopped the proxy" }));
+    expect(brain.decide(probeSignal("proxyMemory", "x", 1), emptyStore(), 1, month).kind).toBe("suppressed");
     expect(brain.decide(probeSignal("healthFailed", "x", 1), emptyStore(), 1, month).kind).toBe("suppressed");
   });
 

@@ -5,11 +5,15 @@ import type { GcScheduler } from "../../lib/gc-scheduler.js";
 import { randomId } from "../../lib/ids.js";
 import { Utf8StreamDecoder } from "../../lib/utf8-stream.js";
 import type { LogFile } from "../../lib/log-file.js";
-import { describeUpstreamError, statusPhrase } from "../errors.js";
-import { requestBody, sendError, sendJson } from "../http.js";
+import { redactSecrets } from "../../lib/redact.js";
+import { withSecretQuery } from "../../lib/url-secrets.js";
+import { describeUpstreamError } from "../errors.js";
+import { sendError, sendJson } from "../http.js";
+import { DEFAULT_MAX_DEPTH, parseResponsesBody } from "../intake.js";
+import { FAILURE_KINDS, formatLogLine, type FailureKind } from "../log-lines.js";
 import type { ProxyMetrics } from "../metrics.js";
 import type { ResponseStore } from "../response-store.js";
-import type { InputItem, ResponsesRequest } from "../responses/types.js";
+import type { InputItem } from "../responses/types.js";
 import type { RetryPolicy } from "../retry-policy.js";
 import { formatSse, JsonLinesParser, SseOverflowError, SseParser } from "../sse.js";
 import { StreamingResponse } from "../sse-writer.js";
@@ -20,6 +24,14 @@ export interface ResponsesRouteDeps {
   adapter: BackendAdapter;
   /** The backend's own headers with the provider key (empty when the proxy holds no key). */
   providerHeaders: Record<string, string>;
+  /** The request body as the server read it (bounded). */
+  readBody: (msg: Soup.ServerMessage) => Uint8Array;
+  /** Literal secrets (provider key, client token, URL credentials) kept out of every answer and line. */
+  secrets: readonly string[];
+  /** Credentials taken out of the target URL, put back on each upstream request. */
+  targetSecrets: { basicAuth: string | null; secretQuery: readonly [string, string][] };
+  /** A client token guards the proxy: the client's Authorization is that token and never goes upstream. */
+  clientTokenRequired: boolean;
   upstream: UpstreamClient;
   targetUrl: string;
   apiKey: string;
@@ -27,6 +39,7 @@ export interface ResponsesRouteDeps {
   metrics: ProxyMetrics;
   log: LogFile;
   retryPolicy: RetryPolicy;
+  /** Mutable: the watchdog may raise it at run time (POST /admin/idle-timeout) instead of a restart. */
   idleTimeoutMs: number;
   maxBodyBytes: number;
   maxStreamBufferBytes: number;
@@ -51,13 +64,27 @@ export class ResponsesRoute {
 
   constructor(private readonly deps: ResponsesRouteDeps) {}
 
+  get idleTimeoutS(): number {
+    return Math.round(this.deps.idleTimeoutMs / 1000);
+  }
+
+  /** Raises (or lowers) the upstream silence bound for requests that start from now on. */
+  set idleTimeoutS(seconds: number) {
+    this.deps.idleTimeoutMs = seconds * 1000;
+  }
+
+  /** Keys, tokens and URL credentials out of text that leaves the proxy (answers, logs, /monitoring). */
+  #redact(text: string): string {
+    return redactSecrets(text, this.deps.secrets);
+  }
+
   handle(msg: Soup.ServerMessage): void {
     msg.pause();
     const started = Date.now();
     const id = randomId("req", 12);
     this.#serve(msg, id, started).finally(() => this.deps.gc.workDone()).catch((e) => {
       // A bug must cost one request, never the process.
-      this.deps.log.write(`req=${id} stream error: internal: ${(e as Error)?.stack ?? e}`);
+      this.deps.log.write(formatLogLine(id, "internal_error", {}, { message: this.#redact(String((e as Error)?.stack ?? e)) }));
       try {
         sendError(msg, 500, `internal proxy error: ${(e as Error).message}`);
         msg.unpause();
@@ -69,29 +96,22 @@ export class ResponsesRoute {
 
   async #serve(msg: Soup.ServerMessage, id: string, started: number): Promise<void> {
     const { deps } = this;
-    /** `upstream`: the provider's failure was already logged in detail; the summary must not repeat it
-     * (the watchdog counts one signal per failure, not two). */
+    const path = msg.get_uri().get_path();
+    /** `upstream`: the provider's failure was already logged in detail (its own typed line); this is the
+     * summary. Anything else is the client's error, logged as `refused`: never a proxy fault. */
     const reply = (status: number, message: string, code: string | null = null, headers: Record<string, string> = {}, upstream = false) => {
       sendError(msg, status, message, code, { "x-request-id": id, ...headers });
       msg.unpause();
       deps.metrics.recordRequest(status, Date.now() - started, null, Date.now());
-      deps.log.write(`req=${id} POST ${msg.get_uri().get_path()} status=${status} dur_ms=${Date.now() - started} ` +
-        (upstream ? `error_code=${code ?? "upstream"}` : `error=${JSON.stringify(message)}`));
+      deps.log.write(upstream
+        ? formatLogLine(id, "request", { method: "POST", path, backend: deps.adapter.name, status, outcome: "failed", dur_ms: Date.now() - started }, { code })
+        : formatLogLine(id, "refused", { method: "POST", path, status, code }, { message }));
     };
 
-    const raw = requestBody(msg);
-    if (raw.length > deps.maxBodyBytes) return reply(413, `request body is ${raw.length} bytes; the limit is ${deps.maxBodyBytes}`, "request_too_large");
-    let request: ResponsesRequest;
-    try {
-      request = JSON.parse(new TextDecoder().decode(raw));
-    } catch (e) {
-      return reply(400, `request body is not valid JSON: ${(e as Error).message}`, "invalid_json");
-    }
-    if (typeof request !== "object" || request === null || Array.isArray(request)) return reply(400, "request body must be a JSON object", "invalid_request");
-    if (deps.forceModel) request.model = deps.forceModel;
-
-    let input: InputItem[] = typeof request.input === "string" ? [{ type: "message", role: "user", content: request.input }]
-      : Array.isArray(request.input) ? request.input : [];
+    const intake = parseResponsesBody(deps.readBody(msg), { maxBodyBytes: deps.maxBodyBytes, maxDepth: DEFAULT_MAX_DEPTH }, deps.forceModel);
+    if (!intake.ok) return reply(intake.status, intake.message, intake.code);
+    const request = intake.request;
+    let input: InputItem[] = intake.input;
     if (typeof request.previous_response_id === "string") {
       const history = deps.store.history(request.previous_response_id, Date.now());
       if (!history) return reply(400, `previous response '${request.previous_response_id}' was not found or has expired`, "previous_response_not_found");
@@ -103,19 +123,26 @@ export class ResponsesRoute {
       call = await deps.adapter.prepare(request, input, stream);
     } catch (e) {
       if (e instanceof TranslationError) return reply(400, e.message, "invalid_request");
+      // The request passed validation but a translator still could not read it: still the request's
+      // shape, so the client gets a 400 (and the proxy logs the detail for us to fix).
+      if (e instanceof TypeError || e instanceof RangeError) {
+        deps.log.write(formatLogLine(id, "internal_error", { during: "translation" }, { message: this.#redact(String(e.stack ?? e)) }));
+        return reply(400, `the request could not be translated for ${deps.adapter.name}: ${e.message}`, "invalid_request");
+      }
       throw e;
     }
     for (const note of call.notes) {
       if (this.#loggedNotes.size < 1000 && !this.#loggedNotes.has(note)) {
         this.#loggedNotes.add(note);
-        deps.log.write(`translate: ${note}`);
+        deps.log.write(formatLogLine(null, "translate_note", {}, { note }));
       }
     }
     if (!deps.targetUrl) return reply(503, "the proxy has no upstream configured (--target-url)", "no_upstream");
 
     const cancellable = new Gio.Cancellable();
     const disconnected = msg.connect("disconnected", () => cancellable.cancel());
-    const clientAuth = msg.get_request_headers().get_one("Authorization");
+    // With a client token, the client's Authorization is that token: it never goes to the provider.
+    const clientAuth = deps.clientTokenRequired ? null : msg.get_request_headers().get_one("Authorization");
     const sent = await this.#send(id, call, stream, clientAuth, cancellable);
     if (sent.kind !== "reply") {
       msg.disconnect(disconnected);
@@ -163,9 +190,9 @@ export class ResponsesRoute {
     if (usage) deps.metrics.recordTokens(usage.input_tokens, usage.output_tokens);
     if (request.store !== false && response.status === "completed") deps.store.put(response, input, Date.now());
     deps.metrics.recordRequest(status, Date.now() - started, ttfbMs, Date.now());
-    deps.log.write(`req=${id} POST ${msg.get_uri().get_path()} backend=${deps.adapter.name} model=${request.model} stream=${stream} ` +
-      `status=${status} outcome=${outcome} dur_ms=${Date.now() - started} ttfb_ms=${ttfbMs ?? "-"} ` +
-      `tokens_in=${usage?.input_tokens ?? 0} tokens_out=${usage?.output_tokens ?? 0} items=${response.output.map((o) => o.type).join(",") || "-"}`);
+    deps.log.write(formatLogLine(id, "request", { method: "POST", path, backend: deps.adapter.name, stream, status, outcome,
+      dur_ms: Date.now() - started, ttfb_ms: ttfbMs, tokens_in: usage?.input_tokens ?? 0, tokens_out: usage?.output_tokens ?? 0,
+      items: response.output.map((o) => o.type).join(",") || null }, { model: request.model }));
   }
 
   /**
@@ -178,39 +205,46 @@ export class ResponsesRoute {
     for (let adjustments = 0; ; adjustments++) {
       const headers: Record<string, string> = { "Content-Type": "application/json", Accept: stream ? "text/event-stream" : "application/json",
         ...call.headers, ...deps.providerHeaders };
+      if (deps.targetSecrets.basicAuth && !headers.Authorization) headers.Authorization = deps.targetSecrets.basicAuth;
       if (!deps.apiKey && clientAuth) headers.Authorization = clientAuth; // no key here: the client's own is the key
       let upstreamReply: UpstreamReply;
       try {
         upstreamReply = await deps.upstream.sendWithRetries(
-          { method: "POST", url: joinUrl(deps.targetUrl, call.path), headers, body: new TextEncoder().encode(JSON.stringify(call.body)) },
+          { method: "POST", url: withSecretQuery(joinUrl(deps.targetUrl, call.path), deps.targetSecrets.secretQuery), headers,
+            body: new TextEncoder().encode(JSON.stringify(call.body)) },
           deps.retryPolicy, cancellable, deps.idleTimeoutMs,
-          (n) => deps.log.write(`req=${id} upstream ${n.reason} (retry ${n.attempt}/${n.maxAttempts - 1} in ${(n.delayMs / 1000).toFixed(1)} s)`));
+          (n) => deps.log.write(formatLogLine(id, "upstream_retry", { kind: n.status === null ? failureKind(n.kind ?? "other") : httpKind(n.status), status: n.status,
+            attempt: n.attempt, of: n.maxAttempts - 1, delay_s: Number((n.delayMs / 1000).toFixed(1)) }, { detail: this.#redact(n.reason) })));
       } catch (e) {
         if (!(e instanceof UpstreamError)) throw e;
-        deps.metrics.recordUpstreamError(e.kind, e.message, Date.now());
+        const message = this.#redact(e.message);
+        deps.metrics.recordUpstreamError(e.kind, message, Date.now());
         if (e.kind === "client_gone") {
-          deps.log.write(`req=${id} client went away before the provider answered (Broken pipe)`);
+          deps.log.write(formatLogLine(id, "client_gone", { where: "before_reply" }));
           return { kind: "client_gone" };
         }
-        deps.log.write(`req=${id} upstream ${e.message}`);
-        return { kind: "failed", status: e.kind === "timeout" ? 504 : 502, message: `upstream unreachable: ${e.message}`, code: e.kind, headers: {} };
+        deps.log.write(formatLogLine(id, "upstream_error", { kind: failureKind(e.kind) }, { message }));
+        return { kind: "failed", status: e.kind === "timeout" ? 504 : 502, message: `upstream unreachable: ${message}`, code: e.kind, headers: {} };
       }
       if (upstreamReply.status < 400) return { kind: "reply", call, reply: upstreamReply };
 
       const text = await new BodyReader(upstreamReply.stream, cancellable, deps.idleTimeoutMs).text(MAX_ERROR_BODY).catch(() => "");
-      const { message, code } = describeUpstreamError(upstreamReply.status, text);
+      const described = describeUpstreamError(upstreamReply.status, text);
+      // A provider's error body can echo the key back: redacted before it reaches anyone.
+      const message = this.#redact(described.message);
+      const code = described.code === null ? null : this.#redact(described.code);
       const status = upstreamReply.status;
       const adjusted = adjustments < MAX_ADJUSTMENTS ? (await call.retryAfterError?.(status, message)) ?? null : null;
       if (adjusted) {
         // The adapter understood the error (an optional parameter the provider does not take, a stale
         // token): the adjusted call goes out once more.
-        deps.log.write(`req=${id} error analysis: HTTP ${status} ${adjusted.dropped.length ? `names ${adjusted.dropped.join(", ")}; retrying without (remembered for this model)`
-          : `${adjusted.reason ?? "adjusted"}; retrying`}`);
+        deps.log.write(formatLogLine(id, "adjusted", { status, dropped: adjusted.dropped.join(",") || null },
+          { reason: adjusted.reason ?? (adjusted.dropped.length ? "the provider rejected optional parameters; retrying without them" : "adjusted") }));
         call = adjusted.call;
         continue;
       }
       deps.metrics.recordUpstreamError(status === 429 ? "http_429" : status >= 500 ? "http_5xx" : "http_4xx", message, Date.now());
-      deps.log.write(`req=${id} upstream HTTP ${status} ${statusPhrase(status)}: ${message}`);
+      deps.log.write(formatLogLine(id, "upstream_error", { kind: httpKind(status), status }, { code, message }));
       const retryAfter = upstreamReply.headers.get_one("Retry-After");
       return { kind: "failed", status, message: `upstream HTTP ${status}: ${message}`, code, headers: status === 429 && retryAfter ? { "Retry-After": retryAfter } : {} };
     }
@@ -225,7 +259,7 @@ export class ResponsesRoute {
     await emit(translator.start());
     let outcome = await this.#pump(id, reply, call.framing ?? "sse", translator, cancellable, emit);
     for (let next = translator.ended ? null : translator.continuation?.() ?? null; next; next = translator.ended ? null : translator.continuation?.() ?? null) {
-      this.deps.log.write(`req=${id} continuing the answer with a follow-up request`);
+      this.deps.log.write(formatLogLine(id, "continuation"));
       const sent = await this.#send(id, next, stream, clientAuth, cancellable);
       if (sent.kind === "client_gone") return "client_gone";
       if (sent.kind === "failed") {
@@ -280,7 +314,8 @@ export class ResponsesRoute {
             try {
               data = JSON.parse(message.data);
             } catch {
-              deps.log.write(`req=${id} stream error: skipped an unparseable chunk: ${message.data.slice(0, 200)}`);
+              // One bad chunk is skipped, not fatal; its text is quoted so it can never read as a signal.
+              deps.log.write(formatLogLine(id, "stream_error", { kind: "unparseable_chunk", fatal: false }, { chunk: this.#redact(message.data.slice(0, 200)) }));
               continue;
             }
             events.push(...translator.message(data, message.event));
@@ -306,8 +341,9 @@ export class ResponsesRoute {
       await emit(translator.finish(cleanEnd));
       if (failed) {
         const error = translator.response.error;
-        deps.metrics.recordUpstreamError("stream_error", error?.message ?? "", Date.now());
-        deps.log.write(`req=${id} stream error: provider reported ${error?.code}: ${error?.message}`);
+        const message = this.#redact(error?.message ?? "");
+        deps.metrics.recordUpstreamError("stream_error", message, Date.now());
+        deps.log.write(formatLogLine(id, "stream_error", { kind: "provider_error" }, { code: error?.code ?? null, message }));
         return "failed";
       }
       return translator.response.status;
@@ -315,19 +351,30 @@ export class ResponsesRoute {
       const error = e instanceof UpstreamError ? e
         : e instanceof SseOverflowError ? new UpstreamError("stream_error", `stream error: ${e.message}`)
         : new UpstreamError("stream_error", `stream error: ${(e as Error).message}`);
-      deps.metrics.recordUpstreamError(error.kind, error.message, Date.now());
+      const message = this.#redact(error.message);
+      deps.metrics.recordUpstreamError(error.kind, message, Date.now());
       if (error.kind === "client_gone") {
-        deps.log.write(`req=${id} client went away mid-stream (Broken pipe); upstream request cancelled`);
+        deps.log.write(formatLogLine(id, "client_gone", { where: "mid_stream" }));
         return "client_gone";
       }
-      deps.log.write(`req=${id} upstream ${error.message}`);
-      await emit(translator.fail(error.kind, error.message));
+      deps.log.write(formatLogLine(id, "stream_error", { kind: e instanceof SseOverflowError ? "overflow" : failureKind(error.kind) }, { message }));
+      await emit(translator.fail(error.kind, message));
       return "failed";
     } finally {
       // Closing after the end returns the connection to the pool before the client can send its next request.
       await reader.close(drained);
     }
   }
+}
+
+/** The failure class of a non-HTTP upstream error, for the log line the watchdog reads. */
+function failureKind(kind: string): FailureKind {
+  if (kind === "stream_error") return "other";
+  return (FAILURE_KINDS as readonly string[]).includes(kind) ? kind as FailureKind : "other";
+}
+
+function httpKind(status: number): FailureKind {
+  return status === 429 ? "http_429" : status >= 500 ? "http_5xx" : "http_4xx";
 }
 
 function safeMessage(translator: ReplyTranslator, data: string, event: string | null): ResponsesEvent[] {

@@ -104,14 +104,26 @@ export function bearerHeaders(apiKey: string): Record<string, string> {
   return apiKey ? { Authorization: `Bearer ${apiKey}` } : {};
 }
 
-/** Joins a base URL and a path without doubling segments (…/v1/chat/completions/chat/completions). */
+/**
+ * Joins a base URL and a path without doubling segments (…/v1/chat/completions/chat/completions). A
+ * query string on the base (`?api-version=…`) stays a query, after the path's own query if any.
+ */
 export function joinUrl(base: string, path: string): string {
-  const trimmed = base.replace(/\/+$/, "");
-  const cleanPath = path.replace(/^\/+/, "");
-  if (trimmed.endsWith(`/${cleanPath}`)) return trimmed;
+  const [baseNoQuery, baseQuery = ""] = splitQuery(base);
+  const [pathNoQuery, pathQuery = ""] = splitQuery(path);
+  const trimmed = baseNoQuery.replace(/\/+$/, "");
+  const cleanPath = pathNoQuery.replace(/^\/+/, "");
+  const query = [pathQuery, baseQuery].filter(Boolean).join("&");
+  const withQuery = (url: string) => (query ? `${url}?${query}` : url);
+  if (cleanPath === "" || trimmed.endsWith(`/${cleanPath}`)) return withQuery(trimmed);
   // A base that already names a different endpoint of the same API (…/v1/chat/completions when
   // asking for models) is cut back to its version root.
   const known = ["/chat/completions", "/responses", "/messages", "/models"];
   const root = known.reduce((acc, suffix) => (acc.endsWith(suffix) ? acc.slice(0, -suffix.length) : acc), trimmed);
-  return `${root}/${cleanPath}`;
+  return withQuery(`${root}/${cleanPath}`);
+}
+
+function splitQuery(url: string): [string, string?] {
+  const at = url.indexOf("?");
+  return at < 0 ? [url] : [url.slice(0, at), url.slice(at + 1)];
 }

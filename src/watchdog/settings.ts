@@ -2,7 +2,7 @@
 // monitoring-config.json is read when the section is missing); the AI key in the secret store.
 import { readTextFile } from "../lib/files.js";
 import { monitoringSection, readMonitoringConfig, type MonitoringConfig } from "../watchdog/config.js";
-import type { AppContext } from "./app-context.js";
+import type { AppContext } from "../launcher/app-context.js";
 
 const KEY_ACCOUNT = "ai_monitoring";
 
