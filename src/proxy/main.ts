@@ -10,16 +10,18 @@ import { APP_VERSION } from "../lib/version.js";
 import { PROXY_FLAGS, resolveProxyCommand } from "./options.js";
 import { createProxyApp, readModels } from "./app.js";
 import { ListenError } from "./server.js";
+import { SELF_TEST_CASES } from "./translate/command-code/self-test-cases.js";
+import { parseSelfTestCases, runSelfTest, selfTestReport, type SelfTestCase } from "./translate/command-code/self-test.js";
 
 const PROGRAM = "codex-launcher-proxy";
 const decoder = new TextDecoder();
 
-function readConfigFile(path: string): string {
+function readFileArgument(path: string): string {
   try {
     const [, bytes] = GLib.file_get_contents(path);
     return decoder.decode(bytes);
   } catch (e) {
-    throw new UsageError(`cannot read config file ${path}: ${(e as Error).message}`);
+    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`);
   }
 }
 
@@ -32,7 +34,7 @@ function fail(message: string, exitCode: number, hint = ""): never {
 function main(argv: string[]): void {
   let command;
   try {
-    command = resolveProxyCommand(argv, { CODEX_PROXY_API_KEY: GLib.getenv("CODEX_PROXY_API_KEY") ?? undefined }, readConfigFile);
+    command = resolveProxyCommand(argv, { CODEX_PROXY_API_KEY: GLib.getenv("CODEX_PROXY_API_KEY") ?? undefined }, readFileArgument);
   } catch (e) {
     if (e instanceof UsageError) fail(e.message, 2, ` (see ${PROGRAM} --help)`);
     throw e;
@@ -43,6 +45,18 @@ function main(argv: string[]): void {
   }
   if (command.kind === "version") {
     print(`${PROGRAM} ${APP_VERSION}`);
+    return;
+  }
+  if (command.kind === "self-test") {
+    let extra: SelfTestCase[] = [];
+    try {
+      if (command.fixturesFile) extra = parseSelfTestCases(readFileArgument(command.fixturesFile), command.fixturesFile);
+    } catch (e) {
+      fail((e as Error).message, 2);
+    }
+    const report = selfTestReport(runSelfTest([...SELF_TEST_CASES, ...extra]));
+    for (const line of report.lines) print(line);
+    System.exit(report.exitCode);
     return;
   }
   let models: string[];

@@ -15,6 +15,8 @@ export const PROXY_FLAGS = {
   "idle-timeout": { kind: "int", min: 1, max: 86400, help: "seconds of upstream silence before a stream is failed (default 300)" },
   "force-model": { kind: "string", help: "send this model to the provider whatever the client asks for" },
   "max-body-mb": { kind: "int", min: 1, max: 1024, help: "largest accepted request body in MB (default 32)" },
+  "self-test": { kind: "bool", help: "run the Command Code parser's self-test patterns, print one line each, and exit (1 on any failure)" },
+  "self-test-fixtures": { kind: "string", help: "with --self-test: a JSON file of extra patterns (e.g. captured model outputs) to run too" },
   version: { kind: "bool", help: "print the version and exit" },
   help: { kind: "bool", help: "show this help and exit" },
 } as const satisfies FlagSpecs;
@@ -38,7 +40,7 @@ export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_IDLE_TIMEOUT_S = 300;
 export const DEFAULT_MAX_BODY_MB = 32;
 
-export type ProxyCommand = { kind: "help" } | { kind: "version" } | { kind: "serve"; options: ProxyOptions };
+export type ProxyCommand = { kind: "help" } | { kind: "version" } | { kind: "self-test"; fixturesFile?: string } | { kind: "serve"; options: ProxyOptions };
 
 /** Settings a --config file may carry; same names as the flags, in snake_case or kebab-case. */
 export function optionsFromConfigJson(text: string, source: string): Partial<ProxyOptions> {
@@ -93,6 +95,8 @@ export function resolveProxyCommand(
   const flags = parseFlags(PROXY_FLAGS, argv);
   if (flags.help) return { kind: "help" };
   if (flags.version) return { kind: "version" };
+  if (flags["self-test"]) return { kind: "self-test", fixturesFile: flags["self-test-fixtures"] };
+  if (flags["self-test-fixtures"]) throw new UsageError("--self-test-fixtures needs --self-test");
   const fromFile = flags.config ? optionsFromConfigJson(readConfig(flags.config), flags.config) : {};
   const options: ProxyOptions = {
     port: flags.port ?? fromFile.port ?? DEFAULT_PORT,
