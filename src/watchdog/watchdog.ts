@@ -188,7 +188,8 @@ export class Watchdog {
   #onLogLine(line: string, source: "proxy.log" | "cc-debug.log"): void {
     const signal = classifyLine(line, source, Date.now());
     if (!signal) return;
-    // Counted even while monitoring is off, so a report made after enabling it knows the recent past.
+    // Counted before signal() consults the settings: a report made right after monitoring is switched
+    // on still knows the recent past.
     this.parser.feed(signal);
     this.#recent.push(line.slice(0, 300));
     if (this.#recent.length > 30) this.#recent.shift();

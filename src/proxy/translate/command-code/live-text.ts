@@ -12,7 +12,7 @@ function markupStart(text: string): { at: number; certain: boolean } | null {
       // <think> blocks are reasoning, handled by the Chat mapper; they stream.
       if (/^<\/?think>/.test(rest)) continue;
       if (rest.length < 2 || ["<think>", "</think>"].some((t) => t.startsWith(rest) && rest.length < t.length)) return { at: i, certain: false };
-      if (/^<\s*\/?\s*[A-Za-z_｜|]/.test(rest)) return { at: i, certain: true };
+      if (/^<\/?[A-Za-z_]|^<\s*\/?\s*[｜|]/.test(rest)) return { at: i, certain: true };
       if (/^<\s*$/.test(rest)) return { at: i, certain: false };
     } else {
       const after = /^\{\s*/.exec(rest)![0].length;

@@ -9,7 +9,8 @@ import { EXEC, type ParsedCall, type Span, type StageResult } from "./types.js";
 
 /** Marks of an attempted tool call, each with the name logged for it. */
 const SIGNALS: [string, RegExp][] = [
-  ["tool_call", /tool[-_ ]?call|function[-_]call|tool[-_]use/i],
+  // A call's type field, or "tool_call:" / "function_call(" introducing one; not the words in prose.
+  ["tool_call", /\\*"type\\*"\s*:\s*\\*"(?:tool[-_]call|function_call|tool[-_]use)|\b(?:tool[-_]call|function[-_]call|tool[-_]use)s?\s*[:({]/i],
   ["cmd_field", /\\*"(?:cmd|command)\\*"\s*:/],
   ["arguments_field", /\\*"arguments\\*"\s*:/],
   ["markup", /<\s*\/?\s*(?:[｜|]{1,2}\s*DSML|invoke\b|parameter\b|function=|bash\b|explore_agent|todo_write|require_escalation|request_escalation_permission|tool_use|tool_call)/i],
