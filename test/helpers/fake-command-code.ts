@@ -45,6 +45,8 @@ export class FakeCommandCode {
   readonly script: CcReply[] = [];
   readonly #server = new Soup.Server({});
   #fallback: CcReply = { kind: "text", text: "ok" };
+  /** Plain GET pages (e.g. a Gitea API on loopback for the explore command). */
+  readonly pages = new Map<string, string>();
   /** The lowest x-command-code-version accepted. */
   minVersion = "0.0.1";
   port = 0;
@@ -89,6 +91,12 @@ export class FakeCommandCode {
       // recorded as text
     }
     this.requests.push({ method: msg.get_method(), path, headers, body });
+    const page = msg.get_method() === "GET" ? this.pages.get(path) : undefined;
+    if (page !== undefined) {
+      msg.set_status(200, null);
+      msg.set_response("text/plain", Soup.MemoryUse.COPY, encoder.encode(page));
+      return;
+    }
     if (path !== "/alpha/generate" || msg.get_method() !== "POST") {
       this.#json(msg, 404, { error: { message: `no route ${msg.get_method()} ${path}` } });
       return;
