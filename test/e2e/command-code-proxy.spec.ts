@@ -78,6 +78,15 @@ describe("the command-code backend in the proxy process", () => {
     expect(debugLines()[0]).toContain(" parsed_tool_calls=1 recovered_by=raw_json ");
   });
 
+  it("retries a 503 before the first byte and then streams the answer", async () => {
+    cc.then({ kind: "status", status: 503, body: { error: { message: "busy" } } }, { kind: "text", text: "After the retry." });
+    const reply = await postSse(`${proxy.url}/v1/responses`, turn("hi"));
+    expect(reply.status).toBe(200);
+    expect(completed(reply.events).output[0].content[0].text).toBe("After the retry.");
+    expect(cc.generateRequests().length).toBe(2);
+    await waitFor(() => proxyLog().includes("upstream HTTP 503 Service Unavailable (retry 1/2"), 5000, "the retry line");
+  });
+
   it("answers a 403 upgrade_required clearly and writes the B4 line the watchdog reads", async () => {
     cc.minVersion = "99.0.0";
     const reply = await postSse(`${proxy.url}/v1/responses`, turn("hi"));

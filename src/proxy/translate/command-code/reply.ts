@@ -9,7 +9,7 @@ import { messageText, recoveredBy, recoverToolCalls, surfacedNote, type Recovery
 import { argumentsObject, canonicalCall } from "./parser/calls.js";
 import type { ParsedCall } from "./parser/types.js";
 import { LiveText } from "./live-text.js";
-import { sanitizerLine, streamEndLine, stuckLimitLine, stuckRecoveryLine, summaryLine, type LineContext } from "./debug-lines.js";
+import { sanitizerLine, streamEndLine, stuckLimitLine, stuckRecoveryLine, summaryLine, tame, type LineContext } from "./debug-lines.js";
 import { readPart, type CcUsage } from "./stream-parts.js";
 import { MAX_STUCK_RECOVERIES, type SessionState } from "./session.js";
 import { fitCall, type ToolIndex } from "./tool-fit.js";
@@ -82,7 +82,7 @@ export class CommandCodeReply implements ReplyTranslator {
           this.#native.push(canonicalCall(part.name, argumentsObject(part.args) ?? part.args, "native"));
           break;
         case "error":
-          this.ctx.debug(streamEndLine(this.#lineContext, `stream error reported by Command Code: code=${part.code}`));
+          this.ctx.debug(streamEndLine(this.#lineContext, `stream error reported by Command Code: code=${tame(part.code)}`));
           events.push(...this.#mapper.fail(part.code, `Command Code error: ${part.message}`));
           return events;
       }
