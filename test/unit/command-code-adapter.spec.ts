@@ -122,11 +122,14 @@ describe("live text", () => {
     const live = new LiveText();
     expect(live.push("Let me check. ")).toBe("Let me check. ");
     expect(live.push("x < y and <")).toBe("x < y and ");
-    expect(live.push("thi")).toBe("");
-    expect(live.push("nk>hm</think> ok <ba")).toBe("<think>hm</think> ok ");
+    expect(live.push("thi")).toBe("<thi");
+    expect(live.push("nk>hm</think> ok <ba")).toBe("nk>hm</think> ok ");
     expect(live.push("sh>ls</bash> more")).toBe("");
     expect(live.text).toBe("Let me check. x < y and <think>hm</think> ok <bash>ls</bash> more");
     expect(live.shownUpTo).toBe("Let me check. x < y and <think>hm</think> ok ".length);
+    const code = new LiveText();
+    expect(code.push("let v: Vec<String> = <div>x</div>; <func")).toBe("let v: Vec<String> = <div>x</div>; ");
+    expect(code.push("tion=exec_command>")).toBe("");
     const json = new LiveText();
     expect(json.push("a {")).toBe("a ");
     expect(json.push(" 1 } b")).toBe("{ 1 } b");

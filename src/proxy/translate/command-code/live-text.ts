@@ -2,20 +2,32 @@
 // the first thing that may be tool-call markup (`<tag`, `{"`) the rest is held until the end, when
 // the parser chain decides what is a call and what is text. Pure.
 
+/** The tags the parser chain reads; any other `<…>` (HTML, generics like Vec<String>) streams as text. */
+const CHAIN_TAGS = ["bash", "explore_agent", "require_escalation", "request_escalation_permission", "tool_call", "toolcall", "function_call",
+  "function_calls", "function=", "tool_use", "invoke", "parameter", "todo_write", "todos"];
+
+/** "tag" when `rest` (from a `<`) opens one of the chain's tags, "maybe" while it still could, else null. */
+function chainTag(rest: string): "tag" | "maybe" | null {
+  const m = /^<\/?\s*/.exec(rest)!;
+  const after = rest.slice(m[0].length);
+  if (/^[｜|]/.test(after)) return "tag"; // DSML
+  const name = /^[A-Za-z_]*=?/.exec(after)![0];
+  const complete = name.length < after.length; // a character after the name arrived
+  if (CHAIN_TAGS.includes(name)) return complete || name.endsWith("=") ? "tag" : "maybe";
+  if (!complete && CHAIN_TAGS.some((t) => t.startsWith(name))) return "maybe";
+  return null;
+}
+
 /** Where markup may start in `text`: a certain start, a maybe (wait for more text), or none. */
 function markupStart(text: string): { at: number; certain: boolean } | null {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c !== "<" && c !== "{") continue;
-    const rest = text.slice(i, i + 16);
     if (c === "<") {
-      // <think> blocks are reasoning, handled by the Chat mapper; they stream.
-      if (/^<\/?think>/.test(rest)) continue;
-      if (rest.length < 2 || ["<think>", "</think>"].some((t) => t.startsWith(rest) && rest.length < t.length)) return { at: i, certain: false };
-      if (/^<\/?[A-Za-z_]|^<\s*\/?\s*[｜|]/.test(rest)) return { at: i, certain: true };
-      if (/^<\s*$/.test(rest)) return { at: i, certain: false };
+      const tag = chainTag(text.slice(i, i + 40));
+      if (tag) return { at: i, certain: tag === "tag" };
     } else {
-      const after = /^\{\s*/.exec(rest)![0].length;
+      const after = /^\{\s*/.exec(text.slice(i, i + 16))![0].length;
       if (i + after >= text.length) return { at: i, certain: false };
       if (text[i + after] === '"' || text[i + after] === "\\") return { at: i, certain: true };
     }
