@@ -87,6 +87,20 @@ describe("the command-code backend in the proxy process", () => {
     await waitFor(() => proxyLog().includes("upstream HTTP 503 Service Unavailable (retry 1/2"), 5000, "the retry line");
   });
 
+  it("lowers max_tokens after a 400 that names the model's limit, and remembers it in provider-caps.json", async () => {
+    cc.maxTokensLimit = 32000;
+    cc.then({ kind: "text", text: "First." }, { kind: "text", text: "Second." });
+    const first = await postSse(`${proxy.url}/v1/responses`, turn("hi"));
+    expect(completed(first.events).output[0].content[0].text).toBe("First.");
+    expect(cc.generateRequests().map((r) => r.body.params.max_tokens)).toEqual([64000, 32000]);
+    await waitFor(() => proxyLog().includes("error analysis: HTTP 400 max_tokens lowered to 32000 (remembered for this model); retrying"), 5000, "the analysis line");
+    const caps = JSON.parse(readText(`${dir}/provider-caps.json`));
+    expect(caps.entries[`${cc.url}|deepseek/deepseek-v4-flash`].drop).toEqual(["max_tokens:32000"]);
+    const second = await postSse(`${proxy.url}/v1/responses`, turn("again"));
+    expect(completed(second.events).output[0].content[0].text).toBe("Second.");
+    expect(cc.generateRequests().map((r) => r.body.params.max_tokens)).toEqual([64000, 32000, 32000]);
+  });
+
   it("answers a 403 upgrade_required clearly and writes the B4 line the watchdog reads", async () => {
     cc.minVersion = "99.0.0";
     const reply = await postSse(`${proxy.url}/v1/responses`, turn("hi"));

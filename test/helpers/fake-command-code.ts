@@ -47,6 +47,8 @@ export class FakeCommandCode {
   #fallback: CcReply = { kind: "text", text: "ok" };
   /** Plain GET pages (e.g. a Gitea API on loopback for the explore command). */
   readonly pages = new Map<string, string>();
+  /** Like a model with a smaller output limit: a larger params.max_tokens gets a 400 naming the limit. */
+  maxTokensLimit: number | null = null;
   /** The lowest x-command-code-version accepted. */
   minVersion = "0.0.1";
   port = 0;
@@ -104,6 +106,11 @@ export class FakeCommandCode {
     const version = headers["x-command-code-version"];
     if (!version || !versionAtLeast(version, this.minVersion)) {
       this.#json(msg, 403, { error: { code: "upgrade_required", message: `Please upgrade Command Code to ${this.minVersion} or newer.` } });
+      return;
+    }
+    const asked = (body as { params?: { max_tokens?: number } } | null)?.params?.max_tokens ?? 0;
+    if (this.maxTokensLimit !== null && asked > this.maxTokensLimit) {
+      this.#json(msg, 400, { error: { code: "invalid_request", message: `max_tokens: ${asked} exceeds this model's limit of ${this.maxTokensLimit}` } });
       return;
     }
     void this.#reply(msg, this.script.shift() ?? this.#fallback);

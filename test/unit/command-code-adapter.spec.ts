@@ -5,6 +5,7 @@ import type { ResponsesEvent } from "../../src/proxy/translate/contract.js";
 import { commandCodeAdapter, commandCodeBackend, COMMAND_CODE_VERSION, explainCommandCodeError, threadIdFor } from "../../src/proxy/translate/command-code/adapter.js";
 import { preview, summaryLine } from "../../src/proxy/translate/command-code/debug-lines.js";
 import { LiveText } from "../../src/proxy/translate/command-code/live-text.js";
+import { lessonsFrom, withLessons } from "../../src/proxy/translate/command-code/quirks.js";
 import { recoverToolCalls, STUCK_LIMIT_NOTE, UNRECOVERABLE_NOTE } from "../../src/proxy/translate/command-code/parser/chain.js";
 import { CommandCodeReply } from "../../src/proxy/translate/command-code/reply.js";
 import { clipToolOutput, responsesToCommandCode } from "../../src/proxy/translate/command-code/request.js";
@@ -309,5 +310,33 @@ describe("cc-debug.log lines and the watchdog", () => {
     const stalled = reply();
     run(stalled.translator, ["I'll read the file /etc/hostname now."]);
     expect(stalled.lines.map((l) => classifyLine(l, "cc-debug.log", 0)?.faultId ?? null)).toEqual(["C3", null]);
+  });
+});
+
+describe("Command Code error analysis (ErrorAnalyzer)", () => {
+  const body = () => responsesToCommandCode({ model: "m" }, [{ role: "user", content: "hi" }], OPTIONS).body;
+
+  it("learns a lower max_tokens or no temperature from a 400 message, and applies them", () => {
+    expect(lessonsFrom("max_tokens: 64000 exceeds this model's limit of 32,768", body())).toEqual(["max_tokens:32768"]);
+    expect(lessonsFrom("Unsupported parameter: 'temperature' is not supported with this model.", body())).toEqual(["temperature"]);
+    expect(lessonsFrom("messages: field required", body())).toEqual([]);
+    const adjusted = withLessons(body(), new Set(["temperature", "max_tokens:32768", "max_tokens:16000"]));
+    expect(adjusted.params.max_tokens).toBe(16000);
+    expect("temperature" in adjusted.params).toBeFalse();
+  });
+
+  it("sends the call again with the lesson and remembers it for the endpoint and model", async () => {
+    const learned = new Map<string, Set<string>>();
+    const memory = { quirksFor: (k: string) => learned.get(k) ?? new Set<string>(), learn: (k: string, q: readonly string[]) => learned.set(k, new Set([...(learned.get(k) ?? []), ...q])) };
+    const adapter = commandCodeAdapter({ targetUrl: "http://cc.test", quirks: memory });
+    const call = await adapter.prepare({ model: "m", input: "hi" }, [{ role: "user", content: "hi" }], true);
+    const retry = (await call.retryAfterError!(400, "max_tokens must be at most 8192"))!;
+    expect((retry.call.body as any).params.max_tokens).toBe(8192);
+    expect(retry.reason).toBe("max_tokens lowered to 8192 (remembered for this model)");
+    expect(await retry.call.retryAfterError!(400, "max_tokens must be at most 8192")).toBeNull();
+    expect(await call.retryAfterError!(500, "max_tokens must be at most 8192")).toBeNull();
+    expect([...learned.get("http://cc.test|m")!]).toEqual(["max_tokens:8192"]);
+    const next = await adapter.prepare({ model: "m", input: "hi" }, [{ role: "user", content: "hi" }], true);
+    expect((next.body as any).params.max_tokens).toBe(8192);
   });
 });

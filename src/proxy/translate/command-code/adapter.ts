@@ -2,7 +2,9 @@
 // client version header Command Code insists on (without it: 403 upgrade_required); replies are read
 // line by line and their text-encoded tool calls recovered by the parser chain.
 import type { InputItem, Json, ResponsesRequest, ToolSpec } from "../../responses/types.js";
-import { bearerHeaders, type AdapterContext, type BackendAdapter, type BackendDefinition } from "../contract.js";
+import { capsKey } from "../../caps.js";
+import { bearerHeaders, FORGET_NOTHING, type AdapterContext, type BackendAdapter, type BackendDefinition, type UpstreamCall } from "../contract.js";
+import { lessonsFrom, NO_TEMPERATURE, withLessons } from "./quirks.js";
 import { CommandCodeReply } from "./reply.js";
 import { responsesToCommandCode } from "./request.js";
 import { SessionMemory, sessionIdOf, userUrlsOf } from "./session.js";
@@ -28,9 +30,10 @@ export function explainCommandCodeError(status: number, message: string, code: s
   return null;
 }
 
-export function commandCodeAdapter(context: Pick<AdapterContext, "debugLog">, now: () => Date = () => new Date()): BackendAdapter {
+export function commandCodeAdapter(context: Partial<AdapterContext>, now: () => Date = () => new Date()): BackendAdapter {
   const sessions = new SessionMemory();
   const debug = context.debugLog ?? (() => {});
+  const memory = context.quirks ?? FORGET_NOTHING;
   return {
     name: "command-code",
     prepare(request: ResponsesRequest, input: InputItem[]) {
@@ -42,18 +45,31 @@ export function commandCodeAdapter(context: Pick<AdapterContext, "debugLog">, no
       });
       const inputTools = input.filter((i) => i?.type === "additional_tools").flatMap((i) => (Array.isArray(i.tools) ? (i.tools as ToolSpec[]) : []));
       const tools = new ToolIndex([...(request.tools ?? []), ...inputTools]);
-      return {
+      const key = capsKey(context.targetUrl ?? "", body.params.model);
+      const translator = () => new CommandCodeReply({
+        model: request.model ?? body.params.model, tools, parallelToolCalls: request.parallel_tool_calls ?? true,
+        toolChoice: (request.tool_choice ?? "auto") as Json, session, debug,
+      });
+      const callWith = (lessons: Set<string>): UpstreamCall => ({
         path: "alpha/generate",
         framing: "json-lines",
-        body,
+        body: withLessons(body, lessons),
         headers: { "x-command-code-version": COMMAND_CODE_VERSION, Accept: "text/event-stream, application/json", "User-Agent": BROWSER_USER_AGENT },
         notes,
         explainError: (status, message, code) => explainCommandCodeError(status, message, code),
-        translator: () => new CommandCodeReply({
-          model: request.model ?? body.params.model, tools, parallelToolCalls: request.parallel_tool_calls ?? true,
-          toolChoice: (request.tool_choice ?? "auto") as Json, session, debug,
-        }),
-      };
+        translator,
+        // A 400/422 that names a parameter (the original's ErrorAnalyzer): adjust, remember, send again.
+        retryAfterError: (status, message) => {
+          if (status !== 400 && status !== 422) return null;
+          const learned = lessonsFrom(message, withLessons(body, lessons)).filter((l) => !lessons.has(l));
+          if (learned.length === 0) return null;
+          memory.learn(key, learned);
+          const lowered = learned.filter((l) => l !== NO_TEMPERATURE).map((l) => l.replace(":", " lowered to "));
+          return { call: callWith(new Set([...lessons, ...learned])), dropped: learned.filter((l) => l === NO_TEMPERATURE),
+            reason: lowered.length ? `${lowered.join(", ")} (remembered for this model)` : undefined };
+        },
+      });
+      return callWith(memory.quirksFor(key));
     },
   };
 }

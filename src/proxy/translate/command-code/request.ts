@@ -33,7 +33,8 @@ export interface CommandCodeBody {
   params: {
     stream: boolean;
     max_tokens: number;
-    temperature: number;
+    /** Left out for models that reject it (learned from their 400). */
+    temperature?: number;
     messages: CommandCodeMessage[];
     model: string;
     tools: Json[];
