@@ -10,11 +10,12 @@ const MAX_TOKENS = /^max_tokens:(\d+)$/;
 export function lessonsFrom(message: string, body: CommandCodeBody): string[] {
   const text = message.toLowerCase();
   const lessons: string[] = [];
-  if (/temperature/.test(text) && /(not supported|unsupported|unknown|not allowed|does not support|invalid)/.test(text) && body.params.temperature !== undefined)
-    lessons.push(NO_TEMPERATURE);
+  const rejected = /(not supported|unsupported|unknown|not allowed|does not support|invalid)/.test(text);
+  if (/temperature/.test(text) && rejected && body.params.temperature !== undefined) lessons.push(NO_TEMPERATURE);
   if (/max_tokens|max tokens|max_output_tokens|output tokens/.test(text)) {
     // The limit is the largest number in the message below what was asked for.
-    const limit = Math.max(0, ...[...message.matchAll(/\d[\d,]*/g)].map((m) => Number(m[0].replace(/,/g, ""))).filter((n) => n >= 256 && n < body.params.max_tokens));
+    const numbers = [...message.matchAll(/\d[\d,]*/g)].map((m) => Number(m[0].replace(/,/g, "")));
+    const limit = Math.max(0, ...numbers.filter((n) => n >= 256 && n < body.params.max_tokens));
     if (limit > 0) lessons.push(`max_tokens:${limit}`);
   }
   return lessons;

@@ -13,7 +13,8 @@ const SIGNALS: [string, RegExp][] = [
   ["tool_call", /\\*"type\\*"\s*:\s*\\*"(?:tool[-_]call|function_call|tool[-_]use)|\b(?:tool[-_]call|function[-_]call|tool[-_]use)s?\s*[:({]/i],
   ["cmd_field", /\\*"(?:cmd|command)\\*"\s*:/],
   ["arguments_field", /\\*"arguments\\*"\s*:/],
-  ["markup", /<\s*\/?\s*(?:[｜|]{1,2}\s*DSML|invoke\b|parameter\b|function=|bash\b|explore_agent|todo_write|require_escalation|request_escalation_permission|tool_use|tool_call)/i],
+  ["markup", new RegExp("<\\s*\\/?\\s*(?:[｜|]{1,2}\\s*DSML|invoke\\b|parameter\\b|function=|bash\\b|explore_agent|todo_write|" +
+    "require_escalation|request_escalation_permission|tool_use|tool_call)", "i")],
   ["bare_brace", /(?:^|\n)\s*\{\s*$/],
 ];
 

@@ -23,7 +23,8 @@ export function announcesAction(text: string): boolean {
   return ANNOUNCEMENT.test(lastParagraph) || (/:\s*$/.test(trimmed) && ANNOUNCEMENT.test(trimmed.slice(-400)));
 }
 
-const PATH_RE = /\b(?:read|open|view|check|examine|cat|show|inspect|look at|print)\s+(?:the\s+)?(?:contents\s+of\s+(?:the\s+)?)?(?:file\s+|directory\s+|folder\s+)?[`'"]?((?:~|\.{1,2})?\/[^\s`'"<>|;&$()]*[\w/])/i;
+const PATH_RE = new RegExp("\\b(?:read|open|view|check|examine|cat|show|inspect|look at|print)\\s+(?:the\\s+)?" +
+  "(?:contents\\s+of\\s+(?:the\\s+)?)?(?:file\\s+|directory\\s+|folder\\s+)?[`'\"]?((?:~|\\.{1,2})?\\/[^\\s`'\"<>|;&$()]*[\\w/])", "i");
 const QUOTED_RE = /`([^`\n]{2,200})`|"([^"\n]{2,200})"/g;
 const EXPLORE_RE = /\b(?:explore|fetch|investigate|repository|repo|codebase)\b/i;
 const INTENT_RE = /\b(?:I'll|I will|I need to|I should|let me|please)\s+[^\n]{10,200}?(?=[.!?](?:\s|$)|\n|$)/i;

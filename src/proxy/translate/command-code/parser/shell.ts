@@ -34,7 +34,8 @@ const DESTRUCTIVE_WORDS = new Set([
 ]);
 
 const DESTRUCTIVE_PATTERNS: RegExp[] = [
-  /\bgit\s+(?:reset\s+--hard|clean\b|push\b[^|;&]*(?:--force|-f\b)|checkout\s+--\s|checkout\s+\.|restore\b|branch\s+-D|stash\s+(?:drop|clear)|filter-branch|gc\s+--prune)/,
+  /\bgit\s+(?:reset\s+--hard|clean\b|push\b[^|;&]*(?:--force|-f\b)|checkout\s+--\s|checkout\s+\.|restore\b)/,
+  /\bgit\s+(?:branch\s+-D|stash\s+(?:drop|clear)|filter-branch|gc\s+--prune)/,
   /\bfind\b[^|;&]*\s-(?:delete|exec|execdir|ok|okdir)\b/,
   /\b(?:docker|podman)\s+(?:rm|rmi|kill|stop|system\s+prune|volume\s+rm|image\s+prune|container\s+prune)\b/,
   /\b(?:npm|pnpm|yarn)\s+(?:uninstall|remove|rm|unpublish|cache\s+clean)\b/,
@@ -78,6 +79,9 @@ const READ_ONLY_PROGRAMS: Record<string, RegExp | true> = {
   make: /^make\s+(?:-n|--dry-run|test|check)\b/,
 };
 
+/** curl options that write files, upload, or send anything but a GET. */
+const CURL_WRITES = /\s(?:-[a-zA-Z]*[oOTd]\b|--output|--remote-name|--upload-file|--data\S*|-X\s*(?!GET)\S+|--request\s+(?!GET)\S+|-F\b|--form)/;
+
 /**
  * True when a command guessed from prose may be run: one read-only program (no lists, redirections,
  * substitutions), nothing destructive, and no write options for the download tools.
@@ -91,7 +95,7 @@ export function isSafeToSynthesize(cmd: string): boolean {
   const rule = READ_ONLY_PROGRAMS[program];
   if (!rule) return false;
   if (rule !== true && !rule.test(trimmed)) return false;
-  if (program === "curl" && /\s(?:-[a-zA-Z]*[oOTd]\b|--output|--remote-name|--upload-file|--data\S*|-X\s*(?!GET)\S+|--request\s+(?!GET)\S+|-F\b|--form)/.test(` ${trimmed}`)) return false;
+  if (program === "curl" && CURL_WRITES.test(` ${trimmed}`)) return false;
   if (program === "wget" && !/\s-(?:q?O-|-output-document=-|O\s+-)(?:\s|$)/.test(` ${trimmed} `)) return false;
   return true;
 }

@@ -53,7 +53,8 @@ export function callFromXml(nameAttr: string | null, typeAttr: string | null, bo
   }
   const json = jsonBody(inner);
   const params = xmlParameters(inner);
-  const jsonName = json && typeof json.name === "string" ? json.name : json && isRecord(json.function) && typeof json.function.name === "string" ? json.function.name : null;
+  const fnName = json && isRecord(json.function) && typeof json.function.name === "string" ? json.function.name : null;
+  const jsonName = json && typeof json.name === "string" ? json.name : fnName;
   name ??= jsonName;
   if (json && jsonName && !nameAttr) {
     const fnArgs = isRecord(json.function) ? json.function.arguments : undefined;
