@@ -16,7 +16,7 @@ export const BACKEND_TYPES = [
 export type BackendType = (typeof BACKEND_TYPES)[number];
 
 /** Backends whose translation this version of the proxy implements. */
-export const SERVED_BACKENDS = ["openai-compat", "native", "anthropic"] as const satisfies readonly BackendType[];
+export const SERVED_BACKENDS = ["openai-compat", "native", "anthropic", "command-code"] as const satisfies readonly BackendType[];
 
 export type ServedBackend = (typeof SERVED_BACKENDS)[number];
 

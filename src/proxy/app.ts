@@ -58,7 +58,11 @@ export function createProxyApp(options: ProxyOptions, models: string[]): ProxyAp
   server.log = log;
   server.models = models;
   const backend = backendDefinition(options.backend);
-  const adapter = backend?.create({ targetUrl: options.targetUrl, quirks: new CapsStore(`${cacheDir}/provider-caps.json`, (line) => log.write(line)) });
+  // The parser chain's decisions (Command Code), read by the watchdog; created on the first line.
+  const ccDebug = new LogFile(`${cacheDir}/cc-debug.log`, "CC-DEBUG", 10 * 1024 * 1024);
+  ccDebug.addSecret(options.apiKey);
+  const adapter = backend?.create({ targetUrl: options.targetUrl, quirks: new CapsStore(`${cacheDir}/provider-caps.json`, (line) => log.write(line)),
+    debugLog: (line) => ccDebug.write(line) });
   const upstream = new UpstreamClient(`codex-launcher-proxy/${APP_VERSION}`);
   const store = new ResponseStore();
   let route: ResponsesRoute | null = null;

@@ -13,10 +13,12 @@ import { createProxyApp, readModels, type ProxyApp } from "./app.js";
 import { formatLogLine } from "./log-lines.js";
 import { ownershipState } from "./ownership.js";
 import { ListenError } from "./server.js";
+import { SELF_TEST_CASES } from "./translate/command-code/self-test-cases.js";
+import { parseSelfTestCases, runSelfTest, selfTestReport, type SelfTestCase } from "./translate/command-code/self-test.js";
 
 const PROGRAM = "codex-launcher-proxy";
 
-function readSettingFile(path: string): string {
+function readFileArgument(path: string): string {
   try {
     const text = readTextFile(path);
     if (text === null) throw new Error("no such file");
@@ -70,7 +72,7 @@ function main(argv: string[]): void {
   let command;
   try {
     command = resolveProxyCommand(argv, { CODEX_PROXY_API_KEY: env("CODEX_PROXY_API_KEY"), CODEX_LAUNCHER_CLIENT_TOKEN: env("CODEX_LAUNCHER_CLIENT_TOKEN"),
-      CODEX_PROXY_TARGET_URL: env("CODEX_PROXY_TARGET_URL") }, readSettingFile);
+      CODEX_PROXY_TARGET_URL: env("CODEX_PROXY_TARGET_URL") }, readFileArgument);
   } catch (e) {
     if (e instanceof UsageError) fail(e.message, 2, ` (see ${PROGRAM} --help)`);
     throw e;
@@ -81,6 +83,18 @@ function main(argv: string[]): void {
   }
   if (command.kind === "version") {
     print(`${PROGRAM} ${APP_VERSION}`);
+    return;
+  }
+  if (command.kind === "self-test") {
+    let extra: SelfTestCase[] = [];
+    try {
+      if (command.fixturesFile) extra = parseSelfTestCases(readFileArgument(command.fixturesFile), command.fixturesFile);
+    } catch (e) {
+      fail((e as Error).message, 2);
+    }
+    const report = selfTestReport(runSelfTest([...SELF_TEST_CASES, ...extra]));
+    for (const line of report.lines) print(line);
+    System.exit(report.exitCode);
     return;
   }
   const { options } = command;

@@ -22,6 +22,8 @@ export const PROXY_FLAGS = {
   "owner-lease": { kind: "int", min: 1, max: 86400, help: "seconds without a word from the launcher after which the proxy counts as orphaned" },
   "orphan-idle-exit": { kind: "int", min: 1, max: 86400, help: "an orphaned proxy exits after this many idle seconds (default 300)" },
   "drain-timeout": { kind: "int", min: 0, max: 600, help: "seconds live streams get to finish on SIGTERM (default 5)" },
+  "self-test": { kind: "bool", help: "run the Command Code parser's self-test patterns, print one line each, and exit (1 on any failure)" },
+  "self-test-fixtures": { kind: "string", help: "with --self-test: a JSON file of extra patterns (e.g. captured model outputs) to run too" },
   version: { kind: "bool", help: "print the version and exit" },
   help: { kind: "bool", help: "show this help and exit" },
 } as const satisfies FlagSpecs;
@@ -57,7 +59,7 @@ export const DEFAULT_MAX_BODY_MB = 32;
 export const DEFAULT_ORPHAN_IDLE_EXIT_S = 300;
 export const DEFAULT_DRAIN_TIMEOUT_S = 5;
 
-export type ProxyCommand = { kind: "help" } | { kind: "version" } | { kind: "serve"; options: ProxyOptions };
+export type ProxyCommand = { kind: "help" } | { kind: "version" } | { kind: "self-test"; fixturesFile?: string } | { kind: "serve"; options: ProxyOptions };
 
 /** Settings a --config file may carry; same names as the flags, in snake_case or kebab-case. */
 export function optionsFromConfigJson(text: string, source: string): Partial<ProxyOptions> {
@@ -112,6 +114,8 @@ export function resolveProxyCommand(
   const flags = parseFlags(PROXY_FLAGS, argv);
   if (flags.help) return { kind: "help" };
   if (flags.version) return { kind: "version" };
+  if (flags["self-test"]) return { kind: "self-test", fixturesFile: flags["self-test-fixtures"] };
+  if (flags["self-test-fixtures"]) throw new UsageError("--self-test-fixtures needs --self-test");
   const fromFile = flags.config ? optionsFromConfigJson(readConfig(flags.config), flags.config) : {};
   let clientToken: string | null = null;
   if (flags["client-token-file"]) {

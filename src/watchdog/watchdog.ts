@@ -20,6 +20,7 @@ import { IncidentFile } from "./incident-file.js";
 import { noteOccurrence, recordAiUsage, recordOutcome } from "./incidents.js";
 import { codexSessionPids } from "../launcher/codex-session.js";
 import { readRssMb } from "../lib/proc.js";
+import { ParserCounters } from "./parser-counters.js";
 import type { ActionId } from "./rules.js";
 import { classifyLine, probeSignal, type Signal } from "./signals.js";
 import { LogTailer } from "./tail.js";
@@ -65,6 +66,8 @@ export class Watchdog {
   readonly incidents: IncidentFile;
   readonly log: LogFile;
   readonly events: MonitorEvent[] = [];
+  /** Command Code parser signals seen, for the Tier 3 report's parser state. */
+  readonly parser = new ParserCounters();
   #listeners = new Set<(e: MonitorEvent) => void>();
   #tailers: LogTailer[] = [];
   #timer = 0;
@@ -188,6 +191,9 @@ export class Watchdog {
   #onLogLine(line: string, source: "proxy.log" | "cc-debug.log"): void {
     const signal = classifyLine(line, source, this.#now());
     if (!signal) return;
+    // Counted before signal() consults the settings: a report made right after monitoring is switched
+    // on still knows the recent past.
+    this.parser.feed(signal);
     this.#recent.push(line.slice(0, 300));
     if (this.#recent.length > 30) this.#recent.shift();
     this.signal(signal);
@@ -342,7 +348,7 @@ export class Watchdog {
       proxy: { alive: !!health, port: supervisor.port, uptimeS: health?.uptime_s ?? null, memoryMb: health?.memory_mb ?? null },
       upstream: { url: supervisor.spec?.targetUrl ?? "", model: supervisor.spec?.model ?? "", lastHttpCode: d.signal.httpStatus ?? null, lastError: d.signal.detail },
       recentErrors: this.#recent.slice(-15),
-      parser: { parsedToolCallsZero: 0, stuckRecoveries: 0, sanitizerFlags: 0 },
+      parser: this.parser.snapshot(Date.now()),
       provider: { backendType: supervisor.spec?.backend ?? "", model: supervisor.spec?.model ?? "" },
       history: Object.entries(this.incidents.data.incidents).filter(([p]) => p === d.pattern)
         .map(([p, i]) => `${i.last_seen} ${p}: fix=${i.fix} ok=${i.success_count} failed=${i.fail_count} seen=${i.occurrences}`),

@@ -14,6 +14,8 @@ describe("backend registry", () => {
     expect(BACKENDS["openai-compat"].headers("k1")).toEqual({ Authorization: "Bearer k1" });
     expect(BACKENDS.native.headers("k2")).toEqual({ Authorization: "Bearer k2" });
     expect(BACKENDS.anthropic.headers("k3")).toEqual({ "anthropic-version": "2023-06-01", "x-api-key": "k3" });
+    // Command Code: Bearer; its x-command-code-version goes on each call (the adapter's own header).
+    expect(BACKENDS["command-code"].headers("k4")).toEqual({ Authorization: "Bearer k4" });
     expect(BACKENDS["openai-compat"].headers("")).toEqual({});
     expect(BACKENDS.anthropic.headers("")).toEqual({ "anthropic-version": "2023-06-01" });
   });

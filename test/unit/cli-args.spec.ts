@@ -90,4 +90,10 @@ describe("resolveProxyCommand", () => {
     expect(resolveProxyCommand(["--help"], {}, noConfig)).toEqual({ kind: "help" });
     expect(resolveProxyCommand(["--version"], {}, noConfig)).toEqual({ kind: "version" });
   });
+
+  it("runs --self-test (with an optional fixtures file) instead of serving", () => {
+    expect(resolveProxyCommand(["--self-test"], {}, noConfig)).toEqual({ kind: "self-test", fixturesFile: undefined });
+    expect(resolveProxyCommand(["--self-test", "--self-test-fixtures", "/f.json"], {}, noConfig)).toEqual({ kind: "self-test", fixturesFile: "/f.json" });
+    expect(() => resolveProxyCommand(["--self-test-fixtures", "/f.json"], {}, noConfig)).toThrowError(UsageError, /needs --self-test/);
+  });
 });

@@ -231,10 +231,9 @@ export class ResponsesRoute {
       const text = await new BodyReader(upstreamReply.stream, cancellable, deps.idleTimeoutMs).text(MAX_ERROR_BODY).catch(() => "");
       const described = describeUpstreamError(upstreamReply.status, text);
       // A provider's error body can echo the key back: redacted before it reaches anyone.
-      const message = this.#redact(described.message);
       const code = described.code === null ? null : this.#redact(described.code);
       const status = upstreamReply.status;
-      const adjusted = adjustments < MAX_ADJUSTMENTS ? (await call.retryAfterError?.(status, message)) ?? null : null;
+      const adjusted = adjustments < MAX_ADJUSTMENTS ? (await call.retryAfterError?.(status, described.message)) ?? null : null;
       if (adjusted) {
         // The adapter understood the error (an optional parameter the provider does not take, a stale
         // token): the adjusted call goes out once more.
@@ -243,6 +242,8 @@ export class ResponsesRoute {
         call = adjusted.call;
         continue;
       }
+      // The adapter may know what the error means for its provider (and says it in the log line too).
+      const message = this.#redact(call.explainError?.(status, described.message, code) ?? described.message);
       deps.metrics.recordUpstreamError(status === 429 ? "http_429" : status >= 500 ? "http_5xx" : "http_4xx", message, Date.now());
       deps.log.write(formatLogLine(id, "upstream_error", { kind: httpKind(status), status }, { code, message }));
       const retryAfter = upstreamReply.headers.get_one("Retry-After");
@@ -287,7 +288,9 @@ export class ResponsesRoute {
     /** The body was read to its end (so the connection can go back to the pool). */
     let drained = false;
     try {
-      if (!/event-stream/i.test(reply.contentType)) {
+      // JSON-lines providers are read line by line whatever they call their content type
+      // (application/x-ndjson, text/plain, even application/json for a one-line reply).
+      if (framing !== "json-lines" && !/event-stream/i.test(reply.contentType)) {
         // Asked to stream but answered with one JSON body (or asked not to stream): same mapping.
         const text = await reader.text(deps.maxStreamBufferBytes);
         let body: unknown;

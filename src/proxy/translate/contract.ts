@@ -44,6 +44,11 @@ export interface UpstreamCall {
    * when the error is not about an optional parameter.
    */
   retryAfterError?: (status: number, message: string) => RetryAfterError | null | Promise<RetryAfterError | null>;
+  /**
+   * A final error status the adapter can say more clearly (Command Code's 403 upgrade_required):
+   * the message Codex shows and proxy.log records, or null to keep the provider's own.
+   */
+  explainError?: (status: number, message: string, code: string | null) => string | null;
 }
 
 /** Where adapters keep what they learn about a provider (provider-caps.json). */
@@ -88,6 +93,8 @@ export interface AdapterContext {
   targetUrl: string;
   /** Learned provider quirks (provider-caps.json). */
   quirks: QuirkMemory;
+  /** Writes one line to cc-debug.log (the parser chain's decisions, read by the watchdog). */
+  debugLog?: (line: string) => void;
 }
 
 /** One backend: how to authenticate to it, where it lists models, and its adapter. */

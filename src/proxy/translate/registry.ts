@@ -2,6 +2,7 @@
 // folder under translate/ and one line here; lib/backend-types.ts names it as served.
 import type { ServedBackend } from "../../lib/backend-types.js";
 import { anthropicBackend } from "./anthropic/adapter.js";
+import { commandCodeBackend } from "./command-code/adapter.js";
 import type { BackendDefinition } from "./contract.js";
 import { nativeBackend } from "./native/adapter.js";
 import { openAiCompatBackend } from "./openai-compat/adapter.js";
@@ -10,6 +11,7 @@ export const BACKENDS = {
   "openai-compat": openAiCompatBackend,
   native: nativeBackend,
   anthropic: anthropicBackend,
+  "command-code": commandCodeBackend,
 } as const satisfies Record<ServedBackend, BackendDefinition>;
 
 /** The definition of a served backend, or null for a backend type this version does not serve. */
