@@ -32,7 +32,8 @@ function fail(message: string, exitCode: number, hint = ""): never {
 function main(argv: string[]): void {
   let command;
   try {
-    command = resolveProxyCommand(argv, { CODEX_PROXY_API_KEY: GLib.getenv("CODEX_PROXY_API_KEY") ?? undefined }, readConfigFile);
+    command = resolveProxyCommand(argv, { CODEX_PROXY_API_KEY: GLib.getenv("CODEX_PROXY_API_KEY") ?? undefined,
+      CODEX_PROXY_CREDENTIALS_FILE: GLib.getenv("CODEX_PROXY_CREDENTIALS_FILE") ?? undefined }, readConfigFile);
   } catch (e) {
     if (e instanceof UsageError) fail(e.message, 2, ` (see ${PROGRAM} --help)`);
     throw e;

@@ -31,6 +31,8 @@ export interface ProxyOptions {
   idleTimeoutS: number;
   maxBodyMb: number;
   forceModel?: string;
+  /** A login file the Google backends read and renew (CODEX_PROXY_CREDENTIALS_FILE; never a flag). */
+  credentialsFile?: string;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -106,6 +108,7 @@ export function resolveProxyCommand(
     idleTimeoutS: flags["idle-timeout"] ?? DEFAULT_IDLE_TIMEOUT_S,
     maxBodyMb: flags["max-body-mb"] ?? DEFAULT_MAX_BODY_MB,
     forceModel: flags["force-model"],
+    credentialsFile: env.CODEX_PROXY_CREDENTIALS_FILE || undefined,
   };
   if (options.targetUrl && !/^https?:\/\/[^\s/]+/i.test(options.targetUrl))
     throw new UsageError(`--target-url must be an http(s) URL, got '${options.targetUrl}'`);

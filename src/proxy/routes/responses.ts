@@ -13,7 +13,7 @@ import type { InputItem, ResponsesRequest } from "../responses/types.js";
 import type { RetryPolicy } from "../retry-policy.js";
 import { formatSse, JsonLinesParser, SseOverflowError, SseParser } from "../sse.js";
 import { StreamingResponse } from "../sse-writer.js";
-import { joinUrl, TranslationError, type BackendAdapter, type ReplyTranslator, type ResponsesEvent, type StreamFraming, type UpstreamCall } from "../translate/contract.js";
+import { AdapterError, joinUrl, TranslationError, type BackendAdapter, type ReplyTranslator, type ResponsesEvent, type RetryAfterError, type StreamFraming, type UpstreamCall } from "../translate/contract.js";
 import { BodyReader, UpstreamClient, UpstreamError, type UpstreamReply } from "../upstream.js";
 
 export interface ResponsesRouteDeps {
@@ -103,6 +103,11 @@ export class ResponsesRoute {
       call = await deps.adapter.prepare(request, input, stream);
     } catch (e) {
       if (e instanceof TranslationError) return reply(400, e.message, "invalid_request");
+      if (e instanceof AdapterError) {
+        // Logged once here in full (the watchdog reads it, e.g. E4 for an expired login); the summary line only names the code.
+        deps.log.write(`req=${id} ${e.code}: ${e.message}`);
+        return reply(e.status, e.message, e.code, {}, true);
+      }
       throw e;
     }
     for (const note of call.notes) {
@@ -178,11 +183,12 @@ export class ResponsesRoute {
     for (let adjustments = 0; ; adjustments++) {
       const headers: Record<string, string> = { "Content-Type": "application/json", Accept: stream ? "text/event-stream" : "application/json",
         ...call.headers, ...deps.providerHeaders };
-      if (!deps.apiKey && clientAuth) headers.Authorization = clientAuth; // no key here: the client's own is the key
+      // No key here and none from the adapter (a login's access token): the client's own is the key.
+      if (!deps.apiKey && clientAuth && !call.headers?.Authorization) headers.Authorization = clientAuth;
       let upstreamReply: UpstreamReply;
       try {
         upstreamReply = await deps.upstream.sendWithRetries(
-          { method: "POST", url: joinUrl(deps.targetUrl, call.path), headers, body: new TextEncoder().encode(JSON.stringify(call.body)) },
+          { method: "POST", url: call.url ?? joinUrl(deps.targetUrl, call.path), headers, body: new TextEncoder().encode(JSON.stringify(call.body)) },
           deps.retryPolicy, cancellable, deps.idleTimeoutMs,
           (n) => deps.log.write(`req=${id} upstream ${n.reason} (retry ${n.attempt}/${n.maxAttempts - 1} in ${(n.delayMs / 1000).toFixed(1)} s)`));
       } catch (e) {
@@ -200,7 +206,15 @@ export class ResponsesRoute {
       const text = await new BodyReader(upstreamReply.stream, cancellable, deps.idleTimeoutMs).text(MAX_ERROR_BODY).catch(() => "");
       const { message, code } = describeUpstreamError(upstreamReply.status, text);
       const status = upstreamReply.status;
-      const adjusted = adjustments < MAX_ADJUSTMENTS ? (await call.retryAfterError?.(status, message)) ?? null : null;
+      let adjusted: RetryAfterError | null;
+      try {
+        adjusted = adjustments < MAX_ADJUSTMENTS ? (await call.retryAfterError?.(status, message)) ?? null : null;
+      } catch (e) {
+        if (!(e instanceof AdapterError)) throw e;
+        // The adjustment itself failed (the access token could not be renewed): that, not the 401, is the news.
+        deps.log.write(`req=${id} ${e.code}: ${e.message}`);
+        return { kind: "failed", status: e.status, message: e.message, code: e.code, headers: {} };
+      }
       if (adjusted) {
         // The adapter understood the error (an optional parameter the provider does not take, a stale
         // token): the adjusted call goes out once more.
