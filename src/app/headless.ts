@@ -8,6 +8,7 @@ import { createAppContext } from "../launcher/app-context.js";
 import { cleanupStaleProcesses } from "../launcher/cleanup.js";
 import { findCodex, writeCodexConfig } from "../launcher/codex-session.js";
 import { MonitoringController } from "../launcher/monitoring-controller.js";
+import type { AlertAction } from "../watchdog/watchdog.js";
 
 export interface HeadlessOptions {
   endpoint?: string;
@@ -44,8 +45,9 @@ export async function runHeadless(options: HeadlessOptions): Promise<number> {
     const written = await writeCodexConfig(paths, { port, model, endpointName: endpoint.name, models: endpoint.models, codexPath: findCodex() }, (l) => ctx.log.write(l));
     ctx.log.write(`wrote ${written.path}; run \`CODEX_LAUNCHER_TOKEN=codex-launcher-local codex\` in your project`);
   }
-  const notify = (title: string, body: string) => {
-    printerr(`[${stamp()}] ALERT: ${title} — ${body}`);
+  const notify = (title: string, body: string, action?: AlertAction) => {
+    // No window to click in: say where the action is.
+    printerr(`[${stamp()}] ALERT: ${title} — ${body}${action ? ` (${action.label}: open Codex Launcher → Manage Endpoints → '${action.target}')` : ""}`);
     GLib.spawn_async(null, ["notify-send", "--app-name=Codex Launcher", title, body], null, GLib.SpawnFlags.SEARCH_PATH | GLib.SpawnFlags.STDOUT_TO_DEV_NULL | GLib.SpawnFlags.STDERR_TO_DEV_NULL, null);
   };
   // No window to cancel from: actions run at once (and say so in monitoring.log).

@@ -1,5 +1,6 @@
 // Owns the watchdog's life: started when monitoring is enabled, reconfigured or stopped when the
 // settings change, shared by the GUI and --headless.
+import { secretsInKey } from "../lib/google-oauth.js";
 import type { MonitoringConfig } from "../watchdog/config.js";
 import { Watchdog, type Announcer, type Notifier } from "../watchdog/watchdog.js";
 import type { AppContext } from "./app-context.js";
@@ -36,9 +37,10 @@ export class MonitoringController {
         this.watchdog = new Watchdog({
           paths: this.ctx.paths, supervisor: this.ctx.supervisor, endpoints: this.ctx.endpoints, config, aiApiKey: apiKey,
           announce: (text, undoable) => this.announce(text, undoable),
-          notify: (title, body) => this.notify(title, body),
+          notify: (title, body, action) => this.notify(title, body, action),
           log: (line) => this.ctx.log.write(line),
-          secrets: async () => Promise.all(this.ctx.endpoints.doc.endpoints.map((e) => this.ctx.endpoints.keyFor(e.name))),
+          // A stored Google login is a JSON document: its tokens are the secrets.
+          secrets: async () => (await Promise.all(this.ctx.endpoints.doc.endpoints.map((e) => this.ctx.endpoints.keyFor(e.name)))).flatMap(secretsInKey),
         });
       } else this.watchdog.configure(config, apiKey);
       if (!this.watchdog.running) {

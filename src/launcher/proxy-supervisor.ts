@@ -6,7 +6,8 @@ import { readTextFile, writeFileAtomic } from "../lib/files.js";
 import { readLines } from "../lib/line-reader.js";
 import type { AppPaths } from "../lib/paths.js";
 import { parseRegistry, withoutPid, withProcess } from "../lib/process-registry.js";
-import type { BackendType } from "../lib/backend-types.js";
+import { usesGoogleLogin, type BackendType } from "../lib/backend-types.js";
+import { GoogleCredentialsError, parseCredentials } from "../lib/google-oauth.js";
 import { requestJson } from "./http-client.js";
 
 Gio._promisify(Gio.Subprocess.prototype, "wait_async", "wait_finish");
@@ -17,6 +18,7 @@ export interface ProxySpec {
   endpointName: string;
   backend: BackendType;
   targetUrl: string;
+  /** The provider key; for a Google-login backend, the stored login (credentials JSON) or "" for the Gemini CLI's. */
   apiKey: string;
   models: string[];
   model: string;
@@ -67,6 +69,11 @@ export class ProxySupervisor {
   #stopRequested = false;
   #listeners = new Set<() => void>();
   #exitListeners = new Set<(exit: ExitInfo) => void>();
+  /** The login file handed to the running proxy (a copy of the stored login), and its watch. */
+  #loginFile: string | null = null;
+  #loginMonitor: Gio.FileMonitor | null = null;
+  /** Told when the proxy renewed a stored login's access token, so the store keeps the new one. */
+  onLoginRenewed: ((endpointName: string, text: string) => Promise<void>) | null = null;
 
   /**
    * `temporary` supervisors (the edit dialog's Test button) pick any free port and leave
@@ -145,8 +152,12 @@ export class ProxySupervisor {
 
   async #spawn(spec: ProxySpec, port: number, modelsFile: string): Promise<number> {
     const launcher = new Gio.SubprocessLauncher({ flags: Gio.SubprocessFlags.STDOUT_PIPE | Gio.SubprocessFlags.STDERR_PIPE });
-    // The key travels in the environment, never on the command line where `ps` shows it.
-    launcher.setenv("CODEX_PROXY_API_KEY", spec.apiKey, true);
+    // The key travels in the environment, never on the command line where `ps` shows it. A Google login
+    // travels as a private file the proxy renews in place (see #handLogin).
+    if (usesGoogleLogin(spec.backend)) {
+      launcher.unsetenv("CODEX_PROXY_API_KEY");
+      launcher.setenv("CODEX_PROXY_CREDENTIALS_FILE", this.#handLogin(spec), true);
+    } else launcher.setenv("CODEX_PROXY_API_KEY", spec.apiKey, true);
     const argv = [...this.proxyArgv, "--port", String(port), "--backend", spec.backend, "--target-url", spec.targetUrl,
       "--models-file", modelsFile, "--log-dir", this.paths.cacheDir,
       ...(spec.forceModel ? ["--force-model", spec.forceModel] : []), ...(spec.idleTimeoutS ? ["--idle-timeout", String(spec.idleTimeoutS)] : [])];
@@ -183,6 +194,7 @@ export class ProxySupervisor {
       if (this.#child === child) {
         const wasRunning = this.state === "running";
         this.#child = null;
+        this.#releaseLogin();
         this.lastExit = exit;
         this.#forget(Number(this.pid));
         if (wasRunning || exit.requested) this.#setState(exit.requested ? "stopped" : "exited");
@@ -248,6 +260,80 @@ export class ProxySupervisor {
     // #watchExit's own handling must be complete before a restart may start a new child.
     await this.#exited;
     clearTimeout(timer);
+  }
+
+  /**
+   * The login file for a Google backend. A login stored by the launcher (keyring or key file) is copied
+   * to a 0600 file in a 0700 directory that lives as long as the proxy; the proxy writes renewed tokens
+   * there (atomically) and a file monitor carries them back to the store. Without a stored login the
+   * proxy uses the Gemini CLI's own ~/.gemini/oauth_creds.json, which it renews in place like the CLI.
+   */
+  #handLogin(spec: ProxySpec): string {
+    this.#releaseLogin();
+    if (!spec.apiKey.trim()) return this.paths.geminiCliCredentials;
+    GLib.mkdir_with_parents(this.paths.oauthDir, 0o700);
+    Gio.File.new_for_path(this.paths.oauthDir).set_attribute_uint32("unix::mode", 0o700, Gio.FileQueryInfoFlags.NONE, null);
+    const path = `${this.paths.oauthDir}/login-${GLib.uuid_string_random().slice(0, 12)}.json`;
+    writeFileAtomic(path, spec.apiKey, 0o600);
+    this.#loginFile = path;
+    // The directory is watched: an atomic rename replaces the file itself.
+    const monitor = Gio.File.new_for_path(this.paths.oauthDir).monitor_directory(Gio.FileMonitorFlags.WATCH_MOVES, null);
+    monitor.connect("changed", (_m, file: Gio.File, other: Gio.File | null) => {
+      if (file.get_path() === path || other?.get_path() === path) this.#syncLogin(path, spec);
+    });
+    this.#loginMonitor = monitor;
+    return path;
+  }
+
+  /** Takes a renewed login from the proxy's file into the spec (restarts reuse it) and the store. */
+  #syncLogin(path: string, spec: ProxySpec): void {
+    let text: string | null;
+    try {
+      text = readTextFile(path);
+    } catch {
+      return;
+    }
+    if (!text || text === spec.apiKey) return;
+    try {
+      // Only a renewal of the same login, never something else that appeared in the file.
+      if (parseCredentials(text).refresh_token !== parseCredentials(spec.apiKey).refresh_token) return;
+    } catch (e) {
+      if (e instanceof GoogleCredentialsError) return;
+      throw e;
+    }
+    spec.apiKey = text;
+    if (this.temporary || !this.onLoginRenewed) return;
+    this.onLoginRenewed(spec.endpointName, text).catch((e) => this.log(`could not store the renewed Google login: ${(e as Error).message}`));
+  }
+
+  #releaseLogin(): void {
+    const path = this.#loginFile;
+    this.#loginMonitor?.cancel();
+    this.#loginMonitor = null;
+    this.#loginFile = null;
+    if (!path) return;
+    if (this.spec) this.#syncLogin(path, this.spec);
+    try {
+      Gio.File.new_for_path(path).delete(null);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  /**
+   * A new sign-in for `endpointName`: a running proxy for it gets the new login at once (its file is
+   * rewritten; the proxy reads it per request), or is restarted when it was using the Gemini CLI's file.
+   */
+  async replaceLogin(endpointName: string, text: string): Promise<void> {
+    const spec = this.spec;
+    if (!spec || spec.endpointName !== endpointName || !usesGoogleLogin(spec.backend)) return;
+    spec.apiKey = text;
+    if (this.#loginFile && this.running) {
+      writeFileAtomic(this.#loginFile, text, 0o600);
+      this.log(`the running proxy uses the new Google login for ${endpointName}`);
+    } else if (this.running) {
+      await this.restart(spec);
+    }
   }
 
   #record(): void {

@@ -22,6 +22,10 @@ export interface AppPaths {
   proxyConfig: string;
   pidsFile: string;
   usageFile: string;
+  /** The Gemini CLI's own Google login, used by the Gemini backends when no sign-in was stored here. */
+  geminiCliCredentials: string;
+  /** Private (0700) directory for the login file handed to a running proxy. */
+  oauthDir: string;
 }
 
 export function resolvePaths(env: Environment): AppPaths {
@@ -40,5 +44,7 @@ export function resolvePaths(env: Environment): AppPaths {
     proxyConfig: `${cacheDir}/proxy-config.json`,
     pidsFile: `${cacheDir}/pids.json`,
     usageFile: `${cacheDir}/usage.json`,
+    geminiCliCredentials: `${env.home}/.gemini/oauth_creds.json`,
+    oauthDir: `${cacheDir}/oauth`,
   };
 }

@@ -28,6 +28,9 @@ interface Pattern {
 
 /** In priority order: the first match wins. */
 export const LOG_PATTERNS: readonly Pattern[] = [
+  // E4: the proxy could not renew a Google login (revoked or expired refresh token), or has none.
+  { all: ["login_expired: Google login expired"], faultId: "E4", category: "oauth_expired" },
+  { all: ["login_required: Not signed in to Google"], faultId: "E4", category: "oauth_expired" },
   { all: ["parsed_tool_calls=0"], faultId: "C1", category: "parser_empty" },
   { all: ["[STUCK-RECOVERY]"], faultId: "C3", category: "stuck_recovery" },
   { all: ["suspicious cmd"], faultId: "C4", category: "sanitizer_flag" },

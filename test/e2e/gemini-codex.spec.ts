@@ -5,6 +5,7 @@ import GLib from "gi://GLib";
 import Gio from "gi://Gio";
 import { makeCodexHome, runCodex, type CodexHome } from "../helpers/codex.js";
 import { credentialsJson, FakeGoogle } from "../helpers/fake-google.js";
+import { FakeProvider } from "../helpers/fake-provider.js";
 import { startProxy, type RunningProxy } from "../helpers/proxy.js";
 import { makeTempDir, removeTree } from "../helpers/repo.js";
 
@@ -141,5 +142,37 @@ describe("real Codex CLI through the gemini-oauth-cli backend", () => {
     expect(google.calls("token").length).toBe(1);
     expect(google.generateCalls().length).toBe(0);
     expect(read(`${dir}/proxy.log`)).toContain("login_expired: Google login expired or revoked (invalid_grant: Token has been expired or revoked.)");
+  }, 90000);
+});
+
+describe("real Codex CLI through openai-compat on Gemini's OpenAI-compatible API (API key)", () => {
+  it("replays Gemini 3's extra_content.google.thought_signature on the tool call in the next turn", async () => {
+    const provider = new FakeProvider();
+    const dir = makeTempDir("gemini-openai");
+    const proxy = await startProxy(["--target-url", provider.url, "--log-dir", dir], { env: { CODEX_PROXY_API_KEY: "AIzaFakeGeminiKey000000000000000000000" } });
+    const codex = await makeCodexHome(proxy.port, "gemini-3-pro-preview");
+    try {
+      // As Gemini sends it: the whole call in one delta, no index, the signature beside the function.
+      const call = { id: "function-call-6613", type: "function", function: { name: "exec_command", arguments: JSON.stringify({ cmd: "echo oa-gemini-77" }) },
+        extra_content: { google: { thought_signature: "b2Etc2lnLTc3Cg==" } } };
+      provider.then({ kind: "sse", frames: [
+        `data: ${JSON.stringify({ object: "chat.completion.chunk", model: "gemini-3-pro-preview", choices: [{ index: 0, delta: { role: "assistant", tool_calls: [call] }, finish_reason: "tool_calls" }] })}\n\n`,
+        `data: ${JSON.stringify({ object: "chat.completion.chunk", choices: [], usage: { prompt_tokens: 50, completion_tokens: 10, total_tokens: 60 } })}\n\n`,
+      ] }, { kind: "text", text: "It printed oa-gemini-77." });
+      const result = await runCodex(codex, "run echo");
+      expect(result.exitCode).withContext(result.stderr).toBe(0);
+      expect(result.stdout).toContain("It printed oa-gemini-77.");
+      const followUp = provider.chatRequests()[1].body.messages;
+      const assistant = followUp.find((m: any) => m.tool_calls);
+      expect(assistant.tool_calls[0].id).toBe("function-call-6613");
+      expect(assistant.tool_calls[0].extra_content).toEqual({ google: { thought_signature: "b2Etc2lnLTc3Cg==" } });
+      expect(followUp.find((m: any) => m.role === "tool").content).toContain("oa-gemini-77");
+    } finally {
+      await proxy.child.stop();
+      provider.stop();
+      removeTree(dir);
+      removeTree(codex.home);
+      removeTree(codex.workdir);
+    }
   }, 90000);
 });
