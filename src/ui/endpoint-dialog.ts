@@ -174,7 +174,10 @@ export class EndpointDialog extends Gtk.Dialog {
       keyLabel, keyBox, loginLabel, loginBox, signInButton, loginStatus });
 
     presetCombo.connect("changed", () => this.#applyPreset(presetCombo.get_active_id()));
-    backendCombo.connect("changed", () => this.#updateLoginRow());
+    backendCombo.connect("changed", () => {
+      this.#updateLoginRow();
+      this.#updateKeyHint();
+    });
     signInButton.connect("clicked", () => void this.signInNow());
     this.connect("destroy", () => this.#signIn?.cancel());
     addModelButton.connect("clicked", () => this.#addModel());

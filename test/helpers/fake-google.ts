@@ -68,7 +68,7 @@ export class FakeGoogle {
   readonly refreshTokens = new Set<string>();
   /** Access tokens Code Assist accepts. */
   readonly accessTokens = new Set<string>();
-  /** A refresh token that was revoked: refreshing with it fails with invalid_grant. */
+  /** Every refresh token revoked: refreshing fails with invalid_grant (see also revoke()). */
   revoked = false;
   /** The account is set up already (loadCodeAssist names its project), else it must be onboarded. */
   onboarded = true;
@@ -108,6 +108,11 @@ export class FakeGoogle {
     const token = `1//fake-refresh-${++this.#tokenCounter}-${GLib.uuid_string_random().slice(0, 8)}`;
     this.refreshTokens.add(token);
     return token;
+  }
+
+  /** Revokes one refresh token (the user removed the app's access, or it expired). */
+  revoke(token: string): void {
+    this.refreshTokens.delete(token);
   }
 
   /** Requests to one endpoint ("token", "loadCodeAssist", "streamGenerateContent", ...). */

@@ -104,8 +104,12 @@ describe("launcher flow", () => {
     expect(dialog.urlEntry.get_text()).toBe("https://generativelanguage.googleapis.com/v1beta/openai");
     expect(dialog.models()).toEqual(["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash", "gemini-2.0-flash-lite"]);
     expect(dialog.nameEntry.get_text()).toBe("Groq"); // a name the user has is not replaced
-    dialog.presetCombo.set_active_id("Command Code");
+    // A backend type this version does not translate can still be picked by hand (files of the
+    // original use it), and the dialog says so; no preset offers one.
+    dialog.backendCombo.set_active_id("kiro-oauth");
     expect(dialog.keyHint.get_text()).toContain("not translated by this version yet");
+    dialog.presetCombo.set_active_id("Kiro (AWS CodeWhisperer)");
+    expect(dialog.presetCombo.get_active_id()).toBe("Google Gemini (API Key)");
     dialog.destroy();
   });
 
