@@ -2,6 +2,7 @@
 // out what the brain decides (announced, verified, recorded). Every decision goes to monitoring.log.
 import Gio from "gi://Gio";
 import GLib from "gi://GLib";
+import { usesGoogleLogin } from "../lib/backend-types.js";
 import { readTextFile } from "../lib/files.js";
 import { LogFile } from "../lib/log-file.js";
 import type { AppPaths } from "../lib/paths.js";
@@ -314,7 +315,7 @@ export class Watchdog {
     if (d && d.kind !== "counted")
       this.#emit({ tier: d.kind === "act" ? d.tier : 1, faultId: d.signal.faultId, category: d.signal.category, pattern: d.pattern, outcome: "alert", text: `${title} ${body}` });
     // E4: the alert opens the sign-in for the endpoint whose login failed.
-    const endpoint = this.deps.supervisor.spec?.endpointName;
+    const endpoint = this.#loginEndpoint();
     const action: AlertAction | undefined = d?.signal.category === "oauth_expired" && endpoint
       ? { label: "Sign in again", action: "app.google-sign-in", target: endpoint } : undefined;
     if (this.deps.config.notification_level !== "none") this.deps.notify(title, body, action);
@@ -322,8 +323,17 @@ export class Watchdog {
   }
 
   /** What an E4 alert says: which endpoint, and Google's reason (the part of the proxy's line before the advice). */
+  /** The endpoint with the Google login: the running proxy's, else the default one (then any). */
+  #loginEndpoint(): string | undefined {
+    const spec = this.deps.supervisor.spec;
+    if (spec && usesGoogleLogin(spec.backend)) return spec.endpointName;
+    const { doc } = this.deps.endpoints;
+    const google = doc.endpoints.filter((e) => usesGoogleLogin(e.backend_type));
+    return (google.find((e) => e.name === doc.default) ?? google[0])?.name;
+  }
+
   #loginAlertBody(s: Signal): string {
-    const endpoint = this.deps.supervisor.spec?.endpointName;
+    const endpoint = this.#loginEndpoint();
     const reason = /(Google login expired or revoked \([^)]*\)|Not signed in to Google[^.]*)/.exec(s.detail)?.[1] ?? "The Google login failed";
     return `${endpoint ? `Endpoint '${endpoint}': ` : ""}${reason}. Codex cannot use Gemini until you sign in again; nothing was restarted.`;
   }
