@@ -33,6 +33,8 @@ describe("failure signals", () => {
       ["[CC-DEBUG] [STUCK-RECOVERY] Synthesized: cmd='ls'", "C3", "stuck_recovery"],
       ["# [CC-SANITIZER] suspicious cmd (still JSON): {", "C4", "sanitizer_flag"],
       ["empty cmd recovered from: x", "C6", "empty_cmd"],
+      ["req=r1 login_expired: Google login expired or revoked (invalid_grant: Token has been expired or revoked.). Sign in again: …", "E4", "oauth_expired"],
+      ["req=r1 login_required: Not signed in to Google: no credentials at /home/u/.gemini/oauth_creds.json. Sign in …", "E4", "oauth_expired"],
     ];
     for (const [line, faultId, category] of cases) {
       const s = classifyLine(`2026-11-25T10:00:00Z [proxy] ${line}`, "proxy.log", 1);
@@ -112,6 +114,10 @@ describe("safety guards", () => {
     expect(c.check("p", 390_000)).toEqual({ kind: "alert" });
     expect(c.check("other", 390_000)).toEqual({ kind: "act" });
     expect(c.check("p", 90_000 + 15 * 60_000 + 1)).toEqual({ kind: "act" });
+    // Past the ladder it keeps alerting, but no more often than the last step.
+    for (const at of [0, 30_000, 90_000, 390_000]) c.acted("q", at);
+    expect(c.check("q", 391_000).kind).toBe("wait");
+    expect(c.check("q", 690_000)).toEqual({ kind: "alert" });
   });
 
   it("limits AI calls to 1 per minute and 10 per day, and stops at the monthly budget", () => {
@@ -222,6 +228,21 @@ describe("MonitorBrain", () => {
     const capped = brain.decide(probeSignal("healthFailed", "refused", 50_000), emptyStore(), 50_000, month);
     expect(capped.kind).toBe("alert");
     expect((capped as any).reason).toContain("restart cap reached");
+  });
+
+  it("E4: alerts about a dead Google login once per 5-minute cooldown and never restarts for it", () => {
+    const brain = new MonitorBrain(config());
+    const e4 = (at: number) => brain.decide(sig("oauth_expired", at, "E4"), emptyStore(), at, month);
+    expect(e4(0)).toEqual(jasmine.objectContaining({ kind: "act", action: "alert_user", trigger: "oauth_expired" }));
+    const seen: string[] = [];
+    // Codex retrying every 10 s for an hour: one alert per 5 minutes at most, nothing else.
+    for (let at = 10_000; at <= 3600_000; at += 10_000) {
+      const d = e4(at);
+      if (d.kind !== "suppressed") seen.push(`${d.kind}@${at / 1000}`);
+      if (d.kind === "act") expect(d.action).toBe("alert_user");
+    }
+    expect(seen.length).toBe(12); // at 5, 10, … 60 minutes
+    expect(brain.restarts.used(3600_000)).toBe(0);
   });
 
   it("never restarts or alerts about a proxy the user stopped", () => {
