@@ -105,6 +105,26 @@ describe("Google login through the launcher's supervisor", () => {
     expect(filesIn(home.paths.oauthDir)).toEqual([]); // the proxy's copy lives as long as the proxy
   });
 
+  it("uses the Gemini CLI's own login when none is stored, and renews it in place", async () => {
+    await ctx.endpoints.setKey(ENDPOINT, "");
+    const cliRefresh = google.issueRefreshToken();
+    const cliFile = home.paths.geminiCliCredentials;
+    expect(cliFile).toBe(`${home.home}/.gemini/oauth_creds.json`);
+    GLib.mkdir_with_parents(`${home.home}/.gemini`, 0o700);
+    GLib.file_set_contents(cliFile, credentialsJson({ access_token: "ya29.cli-expired", refresh_token: cliRefresh, expiry_date: Date.now() - 1000 }));
+    const port = await startProxy();
+    expect(read(`/proc/${ctx.supervisor.pid}/environ`).split("\0")).toContain(`CODEX_PROXY_CREDENTIALS_FILE=${cliFile}`);
+    expect(filesIn(home.paths.oauthDir)).toEqual([]);
+    google.then({ kind: "text", text: "via the gemini cli login" });
+    const reply = await postSse(`http://127.0.0.1:${port}/v1/responses`, { model: "gemini-2.5-flash", stream: true, input: "hi" });
+    expect(reply.events.some((e) => e.data?.type === "response.completed")).withContext(reply.text).toBeTrue();
+    const renewed = JSON.parse(read(cliFile));
+    expect(renewed.refresh_token).toBe(cliRefresh);
+    expect(google.accessTokens.has(renewed.access_token)).toBeTrue();
+    expect(mode(cliFile)).toBe(0o600);
+    expect(await ctx.endpoints.keyFor(ENDPOINT)).toBe(""); // the Gemini CLI's login stays the Gemini CLI's
+  });
+
   it("E4: a revoked login gives one 'sign in again' alert per cooldown, a clear error to Codex, and no restart", async () => {
     google.revoked = true;
     const port = await startProxy();
