@@ -82,6 +82,8 @@ export class EndpointDialog extends Gtk.Dialog {
   constructor(parent: Gtk.Window | null, private readonly actions: EndpointDialogActions, private readonly others: readonly Endpoint[],
     existing?: { endpoint: Endpoint; apiKey: string }) {
     super({ title: existing ? `Edit Endpoint — ${existing.endpoint.name}` : "Add Endpoint", ...(parent ? { transient_for: parent } : {}), modal: true,
+      // Closing Manage Endpoints closes its editor: a modal dialog left behind would block every other window.
+      destroy_with_parent: true,
       default_width: 620, use_header_bar: 0 });
     this.#originalName = existing?.endpoint.name;
     this.#base = existing?.endpoint ?? { name: "", backend_type: "openai-compat", base_url: "", api_key: "", default_model: "", models: [], provider_preset: CUSTOM_PRESET };

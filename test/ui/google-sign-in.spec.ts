@@ -110,6 +110,11 @@ describe("Sign in with Google", () => {
     await waitFor(() => d.loginStatus.get_text().startsWith("Sign-in failed"), 5000, "the failure");
     expect(d.loginStatus.get_text()).toContain("state mismatch");
     expect(google.calls("token").length).toBe(0);
+    let editorGone = false;
+    d.connect("destroy", () => (editorGone = true));
+    manager.destroy();
+    manager = null;
+    expect(editorGone).toBeTrue(); // the editor went with Manage Endpoints (no modal dialog left behind)
   });
 
   it("'Sign in again' (the E4 alert's action) replaces a revoked login, and the running proxy uses the new one at once", async () => {
