@@ -214,8 +214,10 @@ export function readTokenReply(status: number, text: string, nowMs: number, prev
   } catch {
     body = null;
   }
-  const error = typeof body?.error === "string" ? body.error : typeof (body?.error as { status?: string })?.status === "string" ? (body!.error as { status: string }).status : "";
-  const description = typeof body?.error_description === "string" ? body.error_description : typeof (body?.error as { message?: string })?.message === "string" ? (body!.error as { message: string }).message : "";
+  // OAuth's own {error, error_description}, or Google's API shape {error: {status, message}}.
+  const nested = body?.error && typeof body.error === "object" ? (body.error as { status?: unknown; message?: unknown }) : null;
+  const error = typeof body?.error === "string" ? body.error : typeof nested?.status === "string" ? nested.status : "";
+  const description = typeof body?.error_description === "string" ? body.error_description : typeof nested?.message === "string" ? nested.message : "";
   if (status >= 400 || !body) {
     const reason = `${error || `HTTP ${status}`}${description ? `: ${description}` : ""}`;
     // RFC 6749 §5.2: these mean the grant itself is no good; a 5xx or garbage may pass.
