@@ -11,6 +11,7 @@ import { acquireOwnership, currentOwner } from "../launcher/ownership.js";
 import { readProxyConfig } from "../launcher/proxy-config.js";
 import { LauncherSession } from "../launcher/session.js";
 import { MonitoringController } from "../watchdog/controller.js";
+import type { AlertAction } from "../watchdog/watchdog.js";
 
 export interface HeadlessOptions {
   endpoint?: string;
@@ -91,9 +92,9 @@ export async function runHeadless(options: HeadlessOptions): Promise<number> {
     release();
     return fail((e as Error).message, EXIT_SETUP_FAILED);
   }
-
-  const notify = (title: string, body: string) => {
-    printerr(`[${stamp()}] ALERT: ${title} — ${body}`);
+  const notify = (title: string, body: string, action?: AlertAction) => {
+    // No window to click in: say where the action is.
+    printerr(`[${stamp()}] ALERT: ${title} — ${body}${action ? ` (${action.label}: open Codex Launcher → Manage Endpoints → '${action.target}')` : ""}`);
     GLib.spawn_async(null, ["notify-send", "--app-name=Codex Launcher", title, body], null, GLib.SpawnFlags.SEARCH_PATH | GLib.SpawnFlags.STDOUT_TO_DEV_NULL | GLib.SpawnFlags.STDERR_TO_DEV_NULL, null);
   };
   // No window to cancel from: actions run at once (and say so in monitoring.log).

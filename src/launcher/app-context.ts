@@ -1,4 +1,5 @@
 // Everything the windows share: file locations, stores, the proxy supervisor and the log.
+import Gio from "gi://Gio";
 import type { AppPaths } from "../lib/paths.js";
 import { openSecretStore, type SecretStore } from "../lib/secrets.js";
 import { EndpointsStore } from "./endpoints-store.js";
@@ -31,9 +32,17 @@ export interface AppContext {
   clientToken: string;
   /** How to start the proxy program (tests point it at build/app/proxy.js). */
   proxyArgv?: string[];
+  /** Opens a web address in the user's browser (the Google sign-in); tests play the browser themselves. */
+  openUri: (uri: string) => void;
 }
 
-export async function createAppContext(paths: AppPaths, options: { proxyArgv?: string[]; preferFileSecrets?: boolean; supervisor?: SupervisorOptions } = {}): Promise<AppContext> {
+/** The desktop's browser; throws when none is set up (the dialog then shows the address to copy). */
+export function openInBrowser(uri: string): void {
+  Gio.AppInfo.launch_default_for_uri(uri, null);
+}
+
+export async function createAppContext(paths: AppPaths, options: { proxyArgv?: string[]; preferFileSecrets?: boolean; supervisor?: SupervisorOptions;
+  openUri?: (uri: string) => void } = {}): Promise<AppContext> {
   const log = new LogBus();
   const write = (line: string) => log.write(line);
   const secrets = await openSecretStore(`${paths.codexHome}/codex-launcher-keys.json`, { preferFile: options.preferFileSecrets });
@@ -41,5 +50,9 @@ export async function createAppContext(paths: AppPaths, options: { proxyArgv?: s
   endpoints.load();
   const clientToken = loadOrCreateClientToken(paths);
   const supervisor = new ProxySupervisor(paths, write, options.proxyArgv, { ...options.supervisor, clientToken });
-  return { paths, secrets, endpoints, supervisor, log, clientToken, proxyArgv: options.proxyArgv };
+  // A Google access token the proxy renewed goes back to where the login is kept.
+  supervisor.onLoginRenewed = async (name, text) => {
+    if (await endpoints.updateLogin(name, text)) write(`renewed Google access token for '${name}' stored in the ${secrets.kind === "keyring" ? "keyring" : "key file"}`);
+  };
+  return { paths, secrets, endpoints, supervisor, log, clientToken, proxyArgv: options.proxyArgv, openUri: options.openUri ?? openInBrowser };
 }

@@ -19,6 +19,7 @@ export async function fetchModels(baseUrl: string, apiKey: string, backend: Back
   if (!/^https?:\/\//.test(baseUrl)) throw new Error("enter the base URL first");
   const definition = backendDefinition(backend);
   if (!definition) throw new Error(`the ${backend} backend is not served by this version`);
+  if (!definition.modelsPath) throw new Error("this provider has no model list; the preset's models are used (add others by hand)");
   const reply = await requestJson("GET", joinUrl(baseUrl, definition.modelsPath), { headers: definition.headers(apiKey), timeoutMs: 15000 });
   if (reply.status !== 200) throw new Error(errorText(reply.status, reply.body, reply.text));
   type ModelEntry = { id?: string; name?: string } | string;

@@ -1,6 +1,7 @@
 // endpoints.json on disk plus the API keys in the secret store.
 import { readTextFile, setAside, writeFileAtomic } from "../lib/files.js";
 import { EMPTY_DOC, parseEndpoints, serializeEndpoints, type EndpointsDoc } from "../lib/endpoints.js";
+import { GoogleCredentialsError, parseCredentials } from "../lib/google-oauth.js";
 import type { SecretStore } from "../lib/secrets.js";
 
 const account = (name: string) => `endpoint:${name}`;
@@ -44,6 +45,23 @@ export class EndpointsStore {
   async setKey(name: string, key: string): Promise<void> {
     if (key) await this.secrets.store(account(name), key, `Codex Launcher API key for ${name}`);
     else await this.secrets.clear(account(name));
+  }
+
+  /**
+   * Keeps a renewed Google login (a new access token for the same refresh token). A login replaced
+   * meanwhile (signed in again) is not overwritten by the old one's renewal.
+   */
+  async updateLogin(name: string, text: string): Promise<boolean> {
+    const current = await this.keyFor(name);
+    try {
+      if (!current || parseCredentials(current).refresh_token !== parseCredentials(text).refresh_token) return false;
+    } catch (e) {
+      if (e instanceof GoogleCredentialsError) return false;
+      throw e;
+    }
+    if (current === text) return false;
+    await this.setKey(name, text);
+    return true;
   }
 
   async renameKey(oldName: string, newName: string): Promise<void> {

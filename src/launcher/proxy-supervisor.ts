@@ -13,10 +13,11 @@ import type { AppPaths } from "../lib/paths.js";
 import { sameProcess, type ProcessIdentity } from "../lib/process-identity.js";
 import { portHolder, readIdentity, terminateIfSame } from "../lib/processes.js";
 import { splitUrlSecrets } from "../lib/url-secrets.js";
-import type { BackendType } from "../lib/backend-types.js";
+import { usesGoogleLogin, type BackendType } from "../lib/backend-types.js";
 import { updateProxyConfig } from "./proxy-config.js";
 import type { RegisteredProxy } from "./proxy-registry.js";
 import { DEFAULT_BACKOFF, RestartBackoff, RestartBudgetAlarm, type BackoffSettings } from "./supervision-policy.js";
+import { LoginHandover } from "./login-handover.js";
 
 Gio._promisify(Gio.Subprocess.prototype, "wait_async", "wait_finish");
 
@@ -28,6 +29,7 @@ export interface ProxySpec {
   backend: BackendType;
   /** May carry credentials (user:pw@, ?api-key=): they go to the proxy in its environment only. */
   targetUrl: string;
+  /** The provider key; for a Google-login backend, the stored login (credentials JSON) or "" for the Gemini CLI's. */
   apiKey: string;
   models: string[];
   model: string;
@@ -143,6 +145,7 @@ export class ProxySupervisor implements SupervisedProxy {
   readonly #budget = new RestartBudgetAlarm();
   #listeners = new Set<() => void>();
   #events = new Set<(event: SupervisorEvent) => void>();
+  readonly #login: LoginHandover;
 
   constructor(private readonly paths: AppPaths, private readonly log: (line: string) => void,
     private readonly proxyArgv: string[] = defaultProxyArgv(), options: SupervisorOptions = {}) {
@@ -152,6 +155,24 @@ export class ProxySupervisor implements SupervisedProxy {
       ownerLeaseS: options.ownerLeaseS ?? 60, orphanIdleExitS: options.orphanIdleExitS ?? 300, drainTimeoutS: options.drainTimeoutS ?? 5,
     };
     this.#backoff = new RestartBackoff(this.options.backoff);
+    this.#login = new LoginHandover(paths, log, this.options.temporary);
+  }
+
+  /** Told when the proxy renewed a stored Google login's access token, so the store keeps the new one. */
+  set onLoginRenewed(listener: ((endpointName: string, text: string) => Promise<void>) | null) {
+    this.#login.onRenewed = listener;
+  }
+
+  /**
+   * A new sign-in for `endpointName`: a running proxy for it gets the new login at once (its file is
+   * rewritten; the proxy reads it per request), or is restarted when it was using the Gemini CLI's file.
+   */
+  async replaceLogin(endpointName: string, text: string): Promise<void> {
+    const spec = this.spec;
+    if (!spec || spec.endpointName !== endpointName || !usesGoogleLogin(spec.backend)) return;
+    spec.apiKey = text;
+    if (this.running && this.#login.replace(text)) this.log(`the running proxy uses the new Google login for ${endpointName}`);
+    else if (this.running) await this.restart(spec, "a new Google sign-in");
   }
 
   onChange(listener: () => void): () => void {
@@ -271,7 +292,11 @@ export class ProxySupervisor implements SupervisedProxy {
     const launcher = new Gio.SubprocessLauncher({ flags: Gio.SubprocessFlags.STDOUT_PIPE | Gio.SubprocessFlags.STDERR_PIPE });
     // Secrets travel in the environment, never on the command line where `ps` shows them to every user.
     const target = splitUrlSecrets(spec.targetUrl);
-    launcher.setenv("CODEX_PROXY_API_KEY", spec.apiKey, true);
+    // A Google login travels as a private file the proxy renews in place (login-handover.ts).
+    if (usesGoogleLogin(spec.backend)) {
+      launcher.unsetenv("CODEX_PROXY_API_KEY");
+      launcher.setenv("CODEX_PROXY_CREDENTIALS_FILE", this.#login.hand(spec), true);
+    } else launcher.setenv("CODEX_PROXY_API_KEY", spec.apiKey, true);
     launcher.setenv("CODEX_PROXY_TARGET_URL", spec.targetUrl, true);
     if (this.options.clientToken) launcher.setenv("CODEX_LAUNCHER_CLIENT_TOKEN", this.options.clientToken, true);
     else launcher.unsetenv("CODEX_LAUNCHER_CLIENT_TOKEN");
@@ -326,6 +351,7 @@ export class ProxySupervisor implements SupervisedProxy {
         const wasRunning = this.state === "running";
         this.#child = null;
         this.identity = null;
+        this.#login.release(this.spec);
         this.lastExit = exit;
         if (!exit.requested && wasRunning) this.#lost({ kind: "exited", pid, exit }, `the proxy (pid ${pid}) exited: ${exit.code !== null ? `code ${exit.code}` : `signal ${exit.signal}`}`);
         else if (exit.requested && !this.#desired) this.#setState("stopped");

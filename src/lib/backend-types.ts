@@ -16,7 +16,7 @@ export const BACKEND_TYPES = [
 export type BackendType = (typeof BACKEND_TYPES)[number];
 
 /** Backends whose translation this version of the proxy implements. */
-export const SERVED_BACKENDS = ["openai-compat", "native", "anthropic", "command-code"] as const satisfies readonly BackendType[];
+export const SERVED_BACKENDS = ["openai-compat", "native", "anthropic", "command-code", "gemini-oauth-cli", "gemini-oauth-antigravity"] as const satisfies readonly BackendType[];
 
 export type ServedBackend = (typeof SERVED_BACKENDS)[number];
 
@@ -26,4 +26,11 @@ export function isServedBackend(backend: string): backend is ServedBackend {
 
 export function isBackendType(backend: string): backend is BackendType {
   return (BACKEND_TYPES as readonly string[]).includes(backend);
+}
+
+/** Backends that authenticate with a Google login (a credentials file) instead of an API key. */
+export const GOOGLE_LOGIN_BACKENDS = ["gemini-oauth-cli", "gemini-oauth-antigravity"] as const satisfies readonly BackendType[];
+
+export function usesGoogleLogin(backend: string): boolean {
+  return (GOOGLE_LOGIN_BACKENDS as readonly string[]).includes(backend);
 }

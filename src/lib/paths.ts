@@ -31,6 +31,10 @@ export interface AppPaths {
   ownerLock: string;
   ownerFile: string;
   usageFile: string;
+  /** The Gemini CLI's own Google login, used by the Gemini backends when no sign-in was stored here. */
+  geminiCliCredentials: string;
+  /** Private (0700) directory for the login file handed to a running proxy. */
+  oauthDir: string;
 }
 
 export function resolvePaths(env: Environment): AppPaths {
@@ -54,5 +58,7 @@ export function resolvePaths(env: Environment): AppPaths {
     ownerLock: `${cacheDir}/owner.lock`,
     ownerFile: `${cacheDir}/owner.json`,
     usageFile: `${cacheDir}/usage.json`,
+    geminiCliCredentials: `${env.home}/.gemini/oauth_creds.json`,
+    oauthDir: `${cacheDir}/oauth`,
   };
 }

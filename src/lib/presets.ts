@@ -1,5 +1,5 @@
 // Provider presets: one click fills the backend type, base URL and model list. Pure data.
-import type { BackendType } from "./backend-types.js";
+import { isServedBackend, type BackendType } from "./backend-types.js";
 
 export interface ProviderPreset {
   name: string;
@@ -39,16 +39,23 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
   { name: "Groq", backendType: "openai-compat", baseUrl: "https://api.groq.com/openai/v1", models: [] },
   { name: "Fireworks AI", backendType: "openai-compat", baseUrl: "https://api.fireworks.ai/inference/v1", models: [] },
   { name: "Google Gemini (API Key)", backendType: "openai-compat", baseUrl: "https://generativelanguage.googleapis.com/v1beta/openai", models: ["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash", "gemini-2.0-flash-lite"], keyHint: "aistudio.google.com/apikey" },
-  { name: "Google Gemini (OAuth)", backendType: "gemini-oauth-cli", baseUrl: "https://cloudcode-pa.googleapis.com", models: ["gemini-2.5-flash", "gemini-2.5-pro"] },
+  { name: "Google Gemini (OAuth)", backendType: "gemini-oauth-cli", baseUrl: "https://cloudcode-pa.googleapis.com", models: ["gemini-2.5-flash", "gemini-2.5-pro", "gemini-3-pro-preview"] },
   { name: "Google Antigravity (OAuth)", backendType: "gemini-oauth-antigravity", baseUrl: "https://cloudcode-pa.googleapis.com", models: ["antigravity-gemini-3-flash", "antigravity-gemini-3-pro", "antigravity-gemini-3.1-pro", "antigravity-claude-sonnet-4-6"] },
   { name: "OpenAdapter", backendType: "openai-compat", baseUrl: "https://api.openadapter.in/v1", models: ["0G-DeepSeek-V3", "0G-DeepSeek-v4-Pro", "0G-GLM-5", "0G-GLM-5.1"] },
   { name: "Z.ai Coding", backendType: "openai-compat", baseUrl: "https://api.z.ai/api/coding/paas/v4", models: ["glm-5.1", "glm-5", "glm-5v-turbo", "glm-4.7"] },
-  { name: "Freebuff (Free DeepSeek/Kimi)", backendType: "freebuff", baseUrl: "https://freebuff.com", models: ["deepseek/deepseek-v4-pro", "deepseek/deepseek-v4-flash", "moonshotai/kimi-k2.6", "minimax/minimax-m2.7"] },
   { name: "Ollama (local)", backendType: "openai-compat", baseUrl: "http://localhost:11434/v1", models: [], keyOptional: true },
   { name: "LM Studio (local)", backendType: "openai-compat", baseUrl: "http://127.0.0.1:1234/v1", models: [], keyOptional: true },
   { name: "vLLM / OpenAI-Compatible (self-hosted)", backendType: "openai-compat", baseUrl: "http://localhost:8000/v1", models: [], keyOptional: true },
-  { name: "Kiro (AWS CodeWhisperer)", backendType: "kiro-oauth", baseUrl: "https://codewhisperer.us-east-1.amazonaws.com", models: [] },
 ];
+
+/**
+ * The presets the edit dialog offers: only those whose backend this version translates, so none of
+ * them answers 501. (Kiro and Freebuff are not presets at all: the original's documents do not
+ * describe their APIs. Their backend types stay valid in endpoints.json.)
+ */
+export function offeredPresets(): ProviderPreset[] {
+  return PROVIDER_PRESETS.filter((p) => isServedBackend(p.backendType));
+}
 
 export function findPreset(name: string | undefined | null): ProviderPreset | undefined {
   return PROVIDER_PRESETS.find((p) => p.name === name);

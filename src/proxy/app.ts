@@ -1,6 +1,9 @@
 // Wires the proxy together: options → server, upstream pool, store, metrics, log, routes.
+import Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import type Soup from "gi://Soup?version=3.0";
+import { usesGoogleLogin } from "../lib/backend-types.js";
+import { readTextFile, writeFileAtomic } from "../lib/files.js";
 import { GcScheduler } from "../lib/gc-scheduler.js";
 import { LogFile } from "../lib/log-file.js";
 import { redactSecrets } from "../lib/redact.js";
@@ -16,8 +19,9 @@ import { ResponseStore } from "./response-store.js";
 import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
 import { ResponsesRoute } from "./routes/responses.js";
 import { ProxyServer } from "./server.js";
+import type { AdapterHttp, LoginFile } from "./translate/contract.js";
 import { backendDefinition } from "./translate/registry.js";
-import { UpstreamClient } from "./upstream.js";
+import { BodyReader, UpstreamClient } from "./upstream.js";
 
 export const MAX_STREAM_BUFFER_BYTES = 8 * 1024 * 1024;
 /** The biggest admin request body read (a few small JSON fields). */
@@ -27,6 +31,31 @@ export function readModels(options: ProxyOptions): string[] {
   if (!options.modelsFile) return [];
   const [, bytes] = GLib.file_get_contents(options.modelsFile);
   return parseModelsFile(new TextDecoder().decode(bytes), options.modelsFile);
+}
+
+/** The Gemini CLI's own login, used by the Google backends when the launcher names no other file. */
+export function geminiCliCredentialsPath(home = GLib.get_home_dir()): string {
+  return `${home}/.gemini/oauth_creds.json`;
+}
+
+/** A login file the adapter renews in place: read fresh each time, written atomically with mode 0600. */
+export function loginFile(path: string): LoginFile {
+  return { path, read: () => readTextFile(path), write: (text) => writeFileAtomic(path, text, 0o600) };
+}
+
+/** Small side requests of an adapter (token refresh, project lookup) over the proxy's own pool. */
+export function adapterHttp(upstream: UpstreamClient): AdapterHttp {
+  return async (request) => {
+    const cancellable = new Gio.Cancellable();
+    const timeoutMs = request.timeoutMs ?? 30000;
+    const reply = await upstream.send({ method: request.method, url: request.url, headers: request.headers ?? {},
+      ...(request.body !== undefined ? { body: new TextEncoder().encode(request.body), contentType: request.contentType ?? "application/json" } : {}) },
+    cancellable, timeoutMs);
+    const reader = new BodyReader(reply.stream, cancellable, timeoutMs);
+    const text = await reader.text(1024 * 1024);
+    await reader.close(true);
+    return { status: reply.status, text };
+  };
 }
 
 export interface ProxyApp {
@@ -60,10 +89,20 @@ export function createProxyApp(options: ProxyOptions, models: string[]): ProxyAp
   const backend = backendDefinition(options.backend);
   // The parser chain's decisions (Command Code), read by the watchdog; created on the first line.
   const ccDebug = new LogFile(`${cacheDir}/cc-debug.log`, "CC-DEBUG", 10 * 1024 * 1024);
-  ccDebug.addSecret(options.apiKey);
-  const adapter = backend?.create({ targetUrl: options.targetUrl, quirks: new CapsStore(`${cacheDir}/provider-caps.json`, (line) => log.write(line)),
-    debugLog: (line) => ccDebug.write(line) });
+  for (const secret of secrets) ccDebug.addSecret(secret);
   const upstream = new UpstreamClient(`codex-launcher-proxy/${APP_VERSION}`);
+  // The credentials file travels in the environment (never argv); without one, a Google backend uses
+  // the Gemini CLI's own login.
+  const credentials = options.credentialsFile || (usesGoogleLogin(options.backend) ? geminiCliCredentialsPath() : "");
+  const adapter = backend?.create({
+    targetUrl: options.targetUrl, quirks: new CapsStore(`${cacheDir}/provider-caps.json`, (line) => log.write(line)),
+    http: adapterHttp(upstream), ...(credentials ? { login: loginFile(credentials) } : {}),
+    env: (name) => GLib.getenv(name) ?? undefined, log: (line) => log.write(formatLogLine(null, "adapter_note", { backend: options.backend }, { message: line })), secret: (value) => {
+      log.addSecret(value);
+      ccDebug.addSecret(value);
+    },
+    debugLog: (line) => ccDebug.write(line),
+  });
   const store = new ResponseStore();
   let route: ResponsesRoute | null = null;
 

@@ -24,6 +24,8 @@ export const LOG_EVENTS = [
   "caps", // provider-caps.json news (learned, forgotten, corrupt)
   "owner", // ownership news (orphaned, kept, owned again)
   "continuation", // a follow-up request continues the same answer
+  "adapter_error", // the backend's own failure before the provider was asked (e.g. a login that cannot be renewed)
+  "adapter_note", // a backend's own news (a login renewed, a project found): text only, never a signal
 ] as const;
 export type LogEvent = (typeof LOG_EVENTS)[number];
 

@@ -72,7 +72,7 @@ function main(argv: string[]): void {
   let command;
   try {
     command = resolveProxyCommand(argv, { CODEX_PROXY_API_KEY: env("CODEX_PROXY_API_KEY"), CODEX_LAUNCHER_CLIENT_TOKEN: env("CODEX_LAUNCHER_CLIENT_TOKEN"),
-      CODEX_PROXY_TARGET_URL: env("CODEX_PROXY_TARGET_URL") }, readFileArgument);
+      CODEX_PROXY_TARGET_URL: env("CODEX_PROXY_TARGET_URL"), CODEX_PROXY_CREDENTIALS_FILE: env("CODEX_PROXY_CREDENTIALS_FILE") }, readFileArgument);
   } catch (e) {
     if (e instanceof UsageError) fail(e.message, 2, ` (see ${PROGRAM} --help)`);
     throw e;

@@ -50,6 +50,8 @@ export interface ProxyOptions {
   drainTimeoutS: number;
   /** Credentials taken out of the target URL (user:pw@, ?api-key=); never shown. */
   targetSecrets: { basicAuth: string | null; secretQuery: [string, string][]; secrets: string[] };
+  /** A login file the Google backends read and renew (CODEX_PROXY_CREDENTIALS_FILE; never a flag). */
+  credentialsFile?: string;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -148,6 +150,7 @@ export function resolveProxyCommand(
     orphanIdleExitS: flags["orphan-idle-exit"] ?? DEFAULT_ORPHAN_IDLE_EXIT_S,
     drainTimeoutS: flags["drain-timeout"] ?? DEFAULT_DRAIN_TIMEOUT_S,
     targetSecrets: { basicAuth: target.basicAuth, secretQuery: target.secretQuery, secrets: target.secrets },
+    credentialsFile: env.CODEX_PROXY_CREDENTIALS_FILE || undefined,
   };
   if (options.targetUrl && !/^https?:\/\/[^\s/]+/i.test(options.targetUrl))
     throw new UsageError(`--target-url must be an http(s) URL, got '${options.targetUrl}'`);

@@ -79,7 +79,7 @@ export class UpstreamClient {
   constructor(readonly userAgent: string, maxConnsPerHost = 32) {
     // Our own idle/headers timers replace Soup's single I/O timeout, which would cut long silent
     // stretches of a healthy stream; idle pooled connections are dropped after a minute.
-    this.session = new Soup.Session({ max_conns: maxConnsPerHost * 4, max_conns_per_host: maxConnsPerHost, timeout: 0, idle_timeout: 60, user_agent: userAgent });
+    this.session = new Soup.Session({ max_conns: maxConnsPerHost * 4, max_conns_per_host: maxConnsPerHost, timeout: 0, idle_timeout: 60 });
   }
 
   /** One attempt. Throws UpstreamError for transport failures; any HTTP status is a reply. */
@@ -90,6 +90,9 @@ export class UpstreamClient {
     // request that met a stale pooled connection never reached the model, so replaying it is safe.
     message.set_flags(Soup.MessageFlags.IDEMPOTENT);
     const headers = message.get_request_headers();
+    // Set per request, not on the session: a session-wide user agent would replace a provider's own
+    // (Antigravity's requests must name their client).
+    headers.replace("User-Agent", this.userAgent);
     for (const [name, value] of Object.entries(request.headers)) headers.replace(name, value);
     if (request.body) message.set_request_body_from_bytes(request.contentType ?? "application/json", new GLib.Bytes(request.body));
     let timedOut = false;

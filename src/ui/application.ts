@@ -13,6 +13,7 @@ import { MonitorWindow } from "./monitor-window.js";
 import { ChangelogWindow } from "./changelog-window.js";
 import { EndpointsWindow } from "./endpoints-window.js";
 import { LauncherWin } from "./launcher-window.js";
+import type { AlertAction } from "../watchdog/watchdog.js";
 
 export class CodexLauncherApplication extends Gtk.Application {
   static {
@@ -63,17 +64,27 @@ export class CodexLauncherApplication extends Gtk.Application {
     }
     const ctx = this.#ctx;
     const session = (this.#session ??= new LauncherSession(ctx));
-    const monitoring = (this.#monitoring ??= new MonitoringController(ctx, async () => true, (title, body) => this.#notify(title, body),
+    const monitoring = (this.#monitoring ??= new MonitoringController(ctx, async () => true, (title, body, action) => this.#notify(title, body, action),
       () => session.refreshProfile()));
+    const endpointsWindow = (): EndpointsWindow => this.#single("endpoints", () => {
+      const w = new EndpointsWindow(win, ctx);
+      w.connect("changed", () => win.refreshEndpoints());
+      return w;
+    }) as EndpointsWindow;
     const win: LauncherWin = new LauncherWin(this, ctx, {
       changelog: () => this.#single("changelog", () => new ChangelogWindow(win)),
       monitor: () => this.#single("monitor", () => new MonitorWindow(win, ctx, monitoring)),
-      endpoints: () => this.#single("endpoints", () => {
-        const w = new EndpointsWindow(win, ctx);
-        w.connect("changed", () => win.refreshEndpoints());
-        return w;
-      }),
+      endpoints: () => endpointsWindow(),
     }, session);
+    // The E4 alert's "Sign in again": the endpoint's editor, with the Google sign-in started.
+    const signIn = new Gio.SimpleAction({ name: "google-sign-in", parameter_type: new GLib.VariantType("s") });
+    signIn.connect("activate", (_a, parameter: GLib.Variant | null) => {
+      const name = parameter?.unpack() as string | undefined;
+      if (!name) return;
+      win.present();
+      void endpointsWindow().signInAgain(name).catch((e) => ctx.log.write(`sign-in for '${name}' failed: ${(e as Error).message}`));
+    });
+    this.add_action(signIn);
     win.present();
     monitoring.announce = (text, undoable) => win.announce(text, undoable);
     win.onCodexLaunched = (id) => monitoring.watchdog?.trackCodexSession(id);
@@ -124,24 +135,30 @@ export class CodexLauncherApplication extends Gtk.Application {
     super.vfunc_shutdown();
   }
 
-  /** Alerts reach the user as desktop notifications. */
-  #notify(title: string, body: string): void {
+  /** Alerts reach the user as desktop notifications (with a button when the alert has an action). */
+  #notify(title: string, body: string, action?: AlertAction): void {
     const n = Gio.Notification.new(title);
     n.set_body(body);
     n.set_priority(Gio.NotificationPriority.HIGH);
+    if (action) {
+      const target = new GLib.Variant("s", action.target);
+      n.add_button_with_target(action.label, action.action, target);
+      n.set_default_action_and_target(action.action, target);
+    }
     this.send_notification(`monitor-${GLib.uuid_string_random().slice(0, 8)}`, n);
   }
 
   /** One window of each kind; a second click brings it forward. */
-  #single(key: string, create: () => Gtk.Window): void {
+  #single(key: string, create: () => Gtk.Window): Gtk.Window {
     const open = this.#windows.get(key);
     if (open) {
       open.present();
-      return;
+      return open;
     }
     const w = create();
     this.#windows.set(key, w);
     w.connect("destroy", () => this.#windows.delete(key));
     w.present();
+    return w;
   }
 }

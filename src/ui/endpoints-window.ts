@@ -1,9 +1,12 @@
 // Manage Endpoints: list, add, edit, duplicate, delete (asks first), set default.
 import GObject from "gi://GObject";
 import Gtk from "gi://Gtk?version=3.0";
+import GLib from "gi://GLib";
+import { usesGoogleLogin } from "../lib/backend-types.js";
 import { duplicateEndpoint, removeEndpoint, setDefaultEndpoint, upsertEndpoint, type Endpoint } from "../lib/endpoints.js";
 import type { AppContext } from "../launcher/app-context.js";
 import { fetchModels, testEndpoint } from "../launcher/endpoint-tools.js";
+import { signInWithGoogle } from "../launcher/google-sign-in.js";
 import { EndpointDialog, type EndpointDialogActions } from "./endpoint-dialog.js";
 
 enum Column { DEFAULT, NAME, PROVIDER, BACKEND, MODEL }
@@ -106,6 +109,8 @@ export class EndpointsWindow extends Gtk.Window {
           await this.ctx.endpoints.setKey(endpoint.name, apiKey);
           this.ctx.endpoints.save(upsertEndpoint(this.ctx.endpoints.doc, endpoint, originalName));
           this.ctx.log.write(`endpoint '${endpoint.name}' saved`);
+          // A running proxy for this endpoint takes a new Google login at once.
+          if (usesGoogleLogin(endpoint.backend_type) && apiKey) await this.ctx.supervisor.replaceLogin(endpoint.name, apiKey);
         } catch (e) {
           return `Could not save: ${(e as Error).message}`;
         }
@@ -113,7 +118,35 @@ export class EndpointsWindow extends Gtk.Window {
         this.select(endpoint.name);
         return null;
       },
+      signInWithGoogle: async (onUrl, cancellable) => {
+        const result = await signInWithGoogle({ cancellable, onUrl, openUri: (url) => {
+          try {
+            this.ctx.openUri(url);
+          } catch (e) {
+            // No browser set up: the dialog shows the address to open by hand.
+            this.ctx.log.write(`could not open a browser for the Google sign-in: ${(e as Error).message}`);
+          }
+        } });
+        this.ctx.log.write(`signed in with Google${result.email ? ` as ${result.email}` : ""}`);
+        return { text: result.text, email: result.email };
+      },
+      hasGeminiCliLogin: () => GLib.file_test(this.ctx.paths.geminiCliCredentials, GLib.FileTest.EXISTS),
     };
+  }
+
+  /**
+   * "Sign in again" (the E4 alert's button): opens the endpoint's editor and starts the Google sign-in;
+   * the new login is stored when it succeeds.
+   */
+  async signInAgain(name: string): Promise<EndpointDialog | null> {
+    this.select(name);
+    const dialog = await this.editSelected();
+    if (!dialog) {
+      this.statusLabel.set_text(`There is no endpoint named '${name}' any more.`);
+      return null;
+    }
+    if (await dialog.signInNow()) await dialog.saveNow();
+    return dialog;
   }
 
   openDialog(existing?: { endpoint: Endpoint; apiKey: string }): EndpointDialog {

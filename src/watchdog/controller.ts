@@ -2,6 +2,7 @@
 // runs there (it reports supervision, which is always on), its tiers act only while AI Monitoring is
 // enabled; the probe cadence, timeout and memory cap of the settings apply to the supervisor either way.
 import type { AppContext } from "../launcher/app-context.js";
+import { secretsInKey } from "../lib/google-oauth.js";
 import type { MonitoringConfig } from "./config.js";
 import { loadMonitoringSettings, saveMonitoringSettings } from "./settings.js";
 import { Watchdog, type Announcer, type Notifier } from "./watchdog.js";
@@ -47,10 +48,12 @@ export class MonitoringController {
       this.watchdog = new Watchdog({
         paths: this.ctx.paths, supervisor: this.ctx.supervisor, endpoints: this.ctx.endpoints, config, aiApiKey: apiKey,
         announce: (text, undoable) => this.announce(text, undoable),
-        notify: (title, body) => this.notify(title, body),
+        notify: (title, body, action) => this.notify(title, body, action),
         log: (line) => this.ctx.log.write(line),
         // A key that cannot be read makes this throw: the Tier 3 report is then not sent at all.
-        secrets: async () => [this.ctx.clientToken, ...await Promise.all(this.ctx.endpoints.doc.endpoints.map((e) => this.ctx.endpoints.keyFor(e.name)))],
+        // A stored Google login is a JSON document: its tokens are the secrets.
+        secrets: async () => [this.ctx.clientToken,
+          ...(await Promise.all(this.ctx.endpoints.doc.endpoints.map((e) => this.ctx.endpoints.keyFor(e.name)))).flatMap(secretsInKey)],
         refreshProfile: this.refreshProfile,
       });
     } else this.watchdog.configure(config, apiKey);

@@ -41,7 +41,7 @@ export class EscalatingCooldown {
   check(pattern: string, nowMs: number, baseCooldownS = this.ladderS[0]): CooldownVerdict {
     const s = this.#state.get(pattern);
     if (!s || nowMs - s.lastActionMs > this.resetAfterMs) return { kind: "act" };
-    if (s.level > this.ladderS.length) return { kind: "alert" };
+    // Past the ladder the user is alerted, but no more often than its last step (no alert storm).
     const cooldownMs = this.#cooldownS(s.level, baseCooldownS) * 1000;
     const remaining = s.lastActionMs + cooldownMs - nowMs;
     if (remaining > 0) return { kind: "wait", remainingMs: remaining };

@@ -60,6 +60,9 @@ export const TIER1_RULES: readonly Rule[] = [
     message: "The provider timed out." },
   { trigger: "upstream_401_403", categories: ["auth_failure", "forbidden", "upgrade_required", "cloudflare_block"], count: 1, windowMs: MIN,
     action: "alert_user", cooldownS: 0, message: "The provider rejected the API key (401/403). Check the key in Manage Endpoints." },
+  // E4: only a new sign-in helps; a restart would not. One alert per cooldown (5 min) while Codex retries.
+  { trigger: "oauth_expired", categories: ["oauth_expired"], count: 1, windowMs: MIN, action: "alert_user", cooldownS: 300,
+    message: "Your Google login expired or was revoked: sign in again." },
   { trigger: "upstream_tls_error", categories: ["tls_error"], count: 1, windowMs: MIN, action: "alert_user", cooldownS: 0,
     message: "The provider's TLS certificate was not accepted." },
   // Design B7: a client that hung up is not a proxy fault; the rule table's "restart" would punish it.

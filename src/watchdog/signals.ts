@@ -73,6 +73,9 @@ export function faultOfRecord(record: LogRecord): (Fault & { httpStatus?: number
       return f("X2", "proxy_internal_error");
     case "caps":
       return fields.state === "corrupt" ? f("E1", "schema_corrupt") : null;
+    case "adapter_error":
+      // E4: a provider login that cannot be renewed (revoked or expired refresh token), or none at all.
+      return fields.code === "login_expired" || fields.code === "login_required" ? f("E4", "oauth_expired") : null;
     default:
       // request, refused (the client's error), started, stopping, owner, adjusted, notes: no fault.
       return null;

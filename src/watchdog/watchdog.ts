@@ -6,6 +6,7 @@
 import Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import { profilePort } from "../lib/codex-config.js";
+import { usesGoogleLogin } from "../lib/backend-types.js";
 import { readTextFile } from "../lib/files.js";
 import { LogFile } from "../lib/log-file.js";
 import type { AppPaths } from "../lib/paths.js";
@@ -38,7 +39,14 @@ export interface MonitorEvent {
 
 /** Asks the user (GUI: a 3-second notice with Cancel) before an automatic action; true = go ahead. */
 export type Announcer = (text: string, undoable: boolean) => Promise<boolean>;
-export type Notifier = (title: string, body: string) => void;
+/** A button on an alert: an application action (the GUI registers it) with its string target. */
+export interface AlertAction {
+  label: string;
+  /** e.g. "app.google-sign-in" */
+  action: string;
+  target: string;
+}
+export type Notifier = (title: string, body: string, action?: AlertAction) => void;
 
 export interface WatchdogDeps {
   paths: AppPaths;
@@ -333,8 +341,28 @@ export class Watchdog {
   #alert(title: string, body: string, d: Decision | null): void {
     if (d && d.kind !== "counted")
       this.#emit({ tier: d.kind === "act" ? d.tier : 1, faultId: d.signal.faultId, category: d.signal.category, pattern: d.pattern, outcome: "alert", text: `${title} ${body}` });
-    if (this.deps.config.notification_level !== "none") this.deps.notify(title, body);
-    this.#write(`alert: ${title} — ${body}`);
+    // E4: the alert opens the sign-in for the endpoint whose login failed.
+    const endpoint = this.#loginEndpoint();
+    const action: AlertAction | undefined = d?.signal.category === "oauth_expired" && endpoint
+      ? { label: "Sign in again", action: "app.google-sign-in", target: endpoint } : undefined;
+    if (this.deps.config.notification_level !== "none") this.deps.notify(title, body, action);
+    this.#write(`alert: ${title} — ${body}${action ? ` [${action.label}: ${action.action}('${action.target}')]` : ""}`);
+  }
+
+  /** What an E4 alert says: which endpoint, and Google's reason (the part of the proxy's line before the advice). */
+  /** The endpoint with the Google login: the running proxy's, else the default one (then any). */
+  #loginEndpoint(): string | undefined {
+    const spec = this.deps.supervisor.spec;
+    if (spec && usesGoogleLogin(spec.backend)) return spec.endpointName;
+    const { doc } = this.deps.endpoints;
+    const google = doc.endpoints.filter((e) => usesGoogleLogin(e.backend_type));
+    return (google.find((e) => e.name === doc.default) ?? google[0])?.name;
+  }
+
+  #loginAlertBody(s: Signal): string {
+    const endpoint = this.#loginEndpoint();
+    const reason = /(Google login expired or revoked \([^)]*\)|Not signed in to Google[^.]*)/.exec(s.detail)?.[1] ?? "The Google login failed";
+    return `${endpoint ? `Endpoint '${endpoint}': ` : ""}${reason}. Codex cannot use Gemini until you sign in again; nothing was restarted.`;
   }
 
   async #askAi(d: Extract<Decision, { kind: "ask_ai" }>): Promise<void> {
@@ -388,7 +416,7 @@ export class Watchdog {
       return;
     }
     if (d.action === "alert_user") {
-      this.#alert(d.message, d.reason, d);
+      this.#alert(d.message, s.category === "oauth_expired" ? this.#loginAlertBody(s) : d.reason, d);
       return;
     }
     if (d.action === "supervise") {

@@ -14,6 +14,8 @@ export function makeTestHome(prefix = "launcher-home"): TestHome {
   return { home, paths: resolvePaths({ home, xdgCacheHome: `${home}/.cache`, codexHome: `${home}/.codex` }) };
 }
 
-export function makeTestContext(t: TestHome): Promise<AppContext> {
-  return createAppContext(t.paths, { proxyArgv: [gjs(), "-m", PROXY_JS], preferFileSecrets: true });
+/** `openUri`: where the app would open the browser (sign-in specs play the browser themselves). */
+export function makeTestContext(t: TestHome, options: { openUri?: (uri: string) => void } = {}): Promise<AppContext> {
+  return createAppContext(t.paths, { proxyArgv: [gjs(), "-m", PROXY_JS], preferFileSecrets: true,
+    openUri: options.openUri ?? ((uri) => { throw new Error(`a spec tried to open ${uri} in a browser`); }) });
 }

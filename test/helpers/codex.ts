@@ -30,6 +30,8 @@ export function codexConfigToml(proxyPort: number, model: string, catalogPath?: 
 export interface CodexHome {
   home: string;
   workdir: string;
+  /** What Codex sends as its key: the proxy's client token when the proxy requires one. */
+  token?: string;
 }
 
 let bundledCatalog: Catalog | null = null;
@@ -44,7 +46,7 @@ async function bundled(home: string): Promise<Catalog> {
 }
 
 /** A fresh CODEX_HOME (under /var/tmp) and work directory; `catalog` gives the model apply_patch. */
-export async function makeCodexHome(proxyPort: number, model: string, options: { catalog?: boolean } = {}): Promise<CodexHome> {
+export async function makeCodexHome(proxyPort: number, model: string, options: { catalog?: boolean; token?: string } = {}): Promise<CodexHome> {
   const home = makeTempDir("codex-home");
   const workdir = makeTempDir("codex-work");
   let catalogPath: string | undefined;
@@ -53,10 +55,10 @@ export async function makeCodexHome(proxyPort: number, model: string, options: {
     GLib.file_set_contents(catalogPath, JSON.stringify(buildModelCatalog(await bundled(home), [model], "test provider")));
   }
   GLib.file_set_contents(`${home}/config.toml`, codexConfigToml(proxyPort, model, catalogPath));
-  return { home, workdir };
+  return { home, workdir, token: options.token };
 }
 
 export function runCodex(h: CodexHome, prompt: string, extra: string[] = [], timeoutMs = 60000): Promise<RunResult> {
   return run([CODEX_BIN, "exec", "--skip-git-repo-check", "--ephemeral", "--color", "never", ...extra, "-C", h.workdir, prompt],
-    { env: { CODEX_HOME: h.home, CODEX_LOCALPROXY_API_KEY: CODEX_API_KEY, NO_COLOR: "1" }, stdin: "", timeoutMs });
+    { env: { CODEX_HOME: h.home, CODEX_LOCALPROXY_API_KEY: h.token ?? CODEX_API_KEY, NO_COLOR: "1" }, stdin: "", timeoutMs });
 }

@@ -18,6 +18,11 @@ describe("backend registry", () => {
     expect(BACKENDS["command-code"].headers("k4")).toEqual({ Authorization: "Bearer k4" });
     expect(BACKENDS["openai-compat"].headers("")).toEqual({});
     expect(BACKENDS.anthropic.headers("")).toEqual({ "anthropic-version": "2023-06-01" });
+    // A Google login, not a key: each Code Assist call carries its own access token; there is no model list.
+    for (const b of ["gemini-oauth-cli", "gemini-oauth-antigravity"] as const) {
+      expect(BACKENDS[b].headers("{\"refresh_token\":\"1//x\"}")).toEqual({});
+      expect(BACKENDS[b].modelsPath).toBe("");
+    }
   });
 
   it("builds an adapter named after its backend", () => {

@@ -34,6 +34,8 @@ describe("failure signals", () => {
       [formatLogLine("r1", "stream_error", { kind: "unparseable_chunk", fatal: false }, { chunk: "{oops" }), "B6", "stream_error"],
       [formatLogLine(null, "caps", { state: "corrupt" }, { message: "/x/provider-caps.json is corrupt (bad); kept aside" }), "E1", "schema_corrupt"],
       [formatLogLine("r1", "internal_error", {}, { message: "TypeError" }), "X2", "proxy_internal_error"],
+      [formatLogLine("r1", "adapter_error", { code: "login_expired", status: 401 }, { message: "Google login expired or revoked (invalid_grant). Sign in again" }), "E4", "oauth_expired"],
+      [formatLogLine("r1", "adapter_error", { code: "login_required", status: 401 }, { message: "Not signed in to Google" }), "E4", "oauth_expired"],
     ];
     for (const [line, faultId, category] of cases) {
       const s = classifyLine(at(line), "proxy.log", 1);
@@ -143,6 +145,10 @@ describe("safety guards", () => {
     expect(c.check("p", 390_000)).toEqual({ kind: "alert" });
     expect(c.check("other", 390_000)).toEqual({ kind: "act" });
     expect(c.check("p", 90_000 + 15 * 60_000 + 1)).toEqual({ kind: "act" });
+    // Past the ladder it keeps alerting, but no more often than the last step.
+    for (const at of [0, 30_000, 90_000, 390_000]) c.acted("q", at);
+    expect(c.check("q", 391_000).kind).toBe("wait");
+    expect(c.check("q", 690_000)).toEqual({ kind: "alert" });
   });
 
   it("limits AI calls to 1 per minute and 10 per day, and stops at the monthly budget", () => {
@@ -279,6 +285,21 @@ describe("MonitorBrain", () => {
     const d = fresh.decide(sig("timeout", 0, "B5"), failing, 0, month);
     expect(d.kind).toBe("alert");
     expect((d as any).reason).toContain("increase_timeout is not repeated: it failed 3 of 3 times for timeout");
+  });
+
+  it("E4: alerts about a dead Google login once per 5-minute cooldown and never restarts for it", () => {
+    const brain = new MonitorBrain(config());
+    const e4 = (at: number) => brain.decide(sig("oauth_expired", at, "E4"), emptyStore(), at, month);
+    expect(e4(0)).toEqual(jasmine.objectContaining({ kind: "act", action: "alert_user", trigger: "oauth_expired" }));
+    const seen: string[] = [];
+    // Codex retrying every 10 s for an hour: one alert per 5 minutes at most, nothing else.
+    for (let at = 10_000; at <= 3600_000; at += 10_000) {
+      const d = e4(at);
+      if (d.kind !== "suppressed") seen.push(`${d.kind}@${at / 1000}`);
+      if (d.kind === "act") expect(d.action).toBe("alert_user");
+    }
+    expect(seen.length).toBe(12); // at 5, 10, … 60 minutes
+    expect(brain.restarts.used(3600_000)).toBe(0);
   });
 
   it("never restarts or alerts about a proxy the user stopped", () => {

@@ -17,7 +17,7 @@ import type { InputItem } from "../responses/types.js";
 import type { RetryPolicy } from "../retry-policy.js";
 import { formatSse, JsonLinesParser, SseOverflowError, SseParser } from "../sse.js";
 import { StreamingResponse } from "../sse-writer.js";
-import { joinUrl, TranslationError, type BackendAdapter, type ReplyTranslator, type ResponsesEvent, type StreamFraming, type UpstreamCall } from "../translate/contract.js";
+import { AdapterError, joinUrl, TranslationError, type BackendAdapter, type ReplyTranslator, type ResponsesEvent, type RetryAfterError, type StreamFraming, type UpstreamCall } from "../translate/contract.js";
 import { BodyReader, UpstreamClient, UpstreamError, type UpstreamReply } from "../upstream.js";
 
 export interface ResponsesRouteDeps {
@@ -129,6 +129,11 @@ export class ResponsesRoute {
         deps.log.write(formatLogLine(id, "internal_error", { during: "translation" }, { message: this.#redact(String(e.stack ?? e)) }));
         return reply(400, `the request could not be translated for ${deps.adapter.name}: ${e.message}`, "invalid_request");
       }
+      if (e instanceof AdapterError) {
+        // Logged once here in full (the watchdog reads its typed code, e.g. E4 for an expired login).
+        deps.log.write(formatLogLine(id, "adapter_error", { code: e.code, status: e.status }, { message: this.#redact(e.message) }));
+        return reply(e.status, e.message, e.code, {}, true);
+      }
       throw e;
     }
     for (const note of call.notes) {
@@ -206,11 +211,12 @@ export class ResponsesRoute {
       const headers: Record<string, string> = { "Content-Type": "application/json", Accept: stream ? "text/event-stream" : "application/json",
         ...call.headers, ...deps.providerHeaders };
       if (deps.targetSecrets.basicAuth && !headers.Authorization) headers.Authorization = deps.targetSecrets.basicAuth;
-      if (!deps.apiKey && clientAuth) headers.Authorization = clientAuth; // no key here: the client's own is the key
+      // No key here and none from the adapter (a login's access token): the client's own is the key.
+      if (!deps.apiKey && clientAuth && !call.headers?.Authorization) headers.Authorization = clientAuth;
       let upstreamReply: UpstreamReply;
       try {
         upstreamReply = await deps.upstream.sendWithRetries(
-          { method: "POST", url: withSecretQuery(joinUrl(deps.targetUrl, call.path), deps.targetSecrets.secretQuery), headers,
+          { method: "POST", url: call.url ?? withSecretQuery(joinUrl(deps.targetUrl, call.path), deps.targetSecrets.secretQuery), headers,
             body: new TextEncoder().encode(JSON.stringify(call.body)) },
           deps.retryPolicy, cancellable, deps.idleTimeoutMs,
           (n) => deps.log.write(formatLogLine(id, "upstream_retry", { kind: n.status === null ? failureKind(n.kind ?? "other") : httpKind(n.status), status: n.status,
@@ -233,7 +239,15 @@ export class ResponsesRoute {
       // A provider's error body can echo the key back: redacted before it reaches anyone.
       const code = described.code === null ? null : this.#redact(described.code);
       const status = upstreamReply.status;
-      const adjusted = adjustments < MAX_ADJUSTMENTS ? (await call.retryAfterError?.(status, described.message)) ?? null : null;
+      let adjusted: RetryAfterError | null;
+      try {
+        adjusted = adjustments < MAX_ADJUSTMENTS ? (await call.retryAfterError?.(status, described.message)) ?? null : null;
+      } catch (e) {
+        if (!(e instanceof AdapterError)) throw e;
+        // The adjustment itself failed (the access token could not be renewed): that, not the 401, is the news.
+        deps.log.write(formatLogLine(id, "adapter_error", { code: e.code, status: e.status }, { message: this.#redact(e.message) }));
+        return { kind: "failed", status: e.status, message: e.message, code: e.code, headers: {} };
+      }
       if (adjusted) {
         // The adapter understood the error (an optional parameter the provider does not take, a stale
         // token): the adjusted call goes out once more.

@@ -14,6 +14,18 @@ export class TranslationError extends Error {
   override name = "TranslationError";
 }
 
+/**
+ * A request the adapter cannot send for a reason on the provider's side of the proxy, not the
+ * client's (an expired Google login, a login that was never made): answered with `status` and `code`;
+ * `message` is what the client (Codex) shows, so it says what to do.
+ */
+export class AdapterError extends Error {
+  override name = "AdapterError";
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
 /** How a streamed reply is framed: server-sent events, or one JSON document per line (an optional
  * `data:` prefix is accepted on each line). */
 export type StreamFraming = "sse" | "json-lines";
@@ -30,6 +42,8 @@ export interface RetryAfterError {
 export interface UpstreamCall {
   /** Path appended to the endpoint's base URL, e.g. "chat/completions". */
   path: string;
+  /** A whole URL instead of base + path (a provider's fallback host). */
+  url?: string;
   /** Default "sse". */
   framing?: StreamFraming;
   body: unknown;
@@ -40,8 +54,9 @@ export interface UpstreamCall {
   /** A fresh translator for this call's reply. */
   translator: () => ReplyTranslator;
   /**
-   * After a 400/422 before the first byte: the same call without what the provider rejected, or null
-   * when the error is not about an optional parameter.
+   * After an error status before the first byte: the same call adjusted (without what the provider
+   * rejected, with a refreshed access token), or null when the adapter has nothing to change. May throw
+   * AdapterError (the refresh itself failed).
    */
   retryAfterError?: (status: number, message: string) => RetryAfterError | null | Promise<RetryAfterError | null>;
   /**
@@ -88,6 +103,29 @@ export interface BackendAdapter {
   prepare(request: ResponsesRequest, input: InputItem[], stream: boolean): UpstreamCall | Promise<UpstreamCall>;
 }
 
+/** A small request an adapter makes itself, besides the calls it prepares (a token refresh, a lookup). */
+export interface AdapterHttpRequest {
+  method: "GET" | "POST";
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Default application/json. */
+  contentType?: string;
+  timeoutMs?: number;
+}
+
+/** Rejects only when no HTTP answer came (connection refused, timeout); any status is an answer. */
+export type AdapterHttp = (request: AdapterHttpRequest) => Promise<{ status: number; text: string }>;
+
+/** A login kept in a file the adapter may renew (Google credentials); written atomically, mode 0600. */
+export interface LoginFile {
+  /** Where it is, for messages. */
+  readonly path: string;
+  /** The text, or null when there is no such file. */
+  read(): string | null;
+  write(text: string): void;
+}
+
 /** What the proxy knows when it builds a backend's adapter. */
 export interface AdapterContext {
   targetUrl: string;
@@ -95,13 +133,25 @@ export interface AdapterContext {
   quirks: QuirkMemory;
   /** Writes one line to cc-debug.log (the parser chain's decisions, read by the watchdog). */
   debugLog?: (line: string) => void;
+  /** For adapters that talk to more than the provider's main API (token endpoint, project lookup). */
+  http?: AdapterHttp;
+  /** The provider login for backends that authenticate with one instead of a key. */
+  login?: LoginFile;
+  /** Reads an environment setting (endpoint overrides such as CODEX_LAUNCHER_GOOGLE_TOKEN_URL). */
+  env?: (name: string) => string | undefined;
+  /** A line for proxy.log (never with a token in it: register tokens with `secret`). */
+  log?: (line: string) => void;
+  /** Registers a value that must never appear in a log line. */
+  secret?: (value: string) => void;
+  /** Milliseconds since the epoch (tests pass a clock). */
+  now?: () => number;
 }
 
 /** One backend: how to authenticate to it, where it lists models, and its adapter. */
 export interface BackendDefinition {
   /** Headers every request to this provider carries: the key in the provider's own header, its API version. */
   headers(apiKey: string): Record<string, string>;
-  /** GET {base}/{modelsPath} lists the provider's models. */
+  /** GET {base}/{modelsPath} lists the provider's models; "" when the provider has no such list. */
   modelsPath: string;
   create(context: AdapterContext): BackendAdapter;
 }

@@ -4,6 +4,7 @@ import type { ServedBackend } from "../../lib/backend-types.js";
 import { anthropicBackend } from "./anthropic/adapter.js";
 import { commandCodeBackend } from "./command-code/adapter.js";
 import type { BackendDefinition } from "./contract.js";
+import { antigravityBackend, geminiCliBackend } from "./gemini/code-assist.js";
 import { nativeBackend } from "./native/adapter.js";
 import { openAiCompatBackend } from "./openai-compat/adapter.js";
 
@@ -12,6 +13,8 @@ export const BACKENDS = {
   native: nativeBackend,
   anthropic: anthropicBackend,
   "command-code": commandCodeBackend,
+  "gemini-oauth-cli": geminiCliBackend,
+  "gemini-oauth-antigravity": antigravityBackend,
 } as const satisfies Record<ServedBackend, BackendDefinition>;
 
 /** The definition of a served backend, or null for a backend type this version does not serve. */

@@ -1,12 +1,15 @@
 // Responses request → Chat Completions request. Pure.
 import type { ContentPart, InputItem, Json, ResponsesRequest, ToolSpec } from "../../responses/types.js";
 import { TranslationError } from "../contract.js";
+import { signatureFromId } from "../thought-signature.js";
 import { chatNameForCall, CUSTOM_TOOL_ARGUMENT, toChatTools, type ChatFunctionTool, type ToolOrigin } from "../tools.js";
 
 export interface ChatToolCall {
   id: string;
   type: "function";
   function: { name: string; arguments: string };
+  /** Gemini's thought signature for this call, sent back as Gemini's OpenAI-compatible API wants it. */
+  extra_content?: { google: { thought_signature: string } };
 }
 
 export type ChatContentPart = { type: "text"; text: string } | { type: "image_url"; image_url: { url: string; detail?: string } };
@@ -170,10 +173,12 @@ export function responsesToChat(request: ResponsesRequest, options: ChatRequestO
         const args = type === "custom_tool_call"
           ? JSON.stringify({ [CUSTOM_TOOL_ARGUMENT]: item.input ?? "" })
           : typeof item.arguments === "string" ? item.arguments : JSON.stringify(item.arguments ?? {});
+        const signature = signatureFromId(item.id);
         (message.tool_calls ??= []).push({
           id: item.call_id,
           type: "function",
           function: { name: chatNameForCall(item.name, typeof item.namespace === "string" ? item.namespace : undefined), arguments: args },
+          ...(signature ? { extra_content: { google: { thought_signature: signature } } } : {}),
         });
         break;
       }

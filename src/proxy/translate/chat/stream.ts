@@ -2,6 +2,7 @@
 import { randomId } from "../../../lib/ids.js";
 import type { Json, OutputItem, ResponseObject, Usage } from "../../responses/types.js";
 import type { ResponsesEvent } from "../contract.js";
+import { idWithSignature } from "../thought-signature.js";
 import { callFromChat, type ToolOrigin } from "../tools.js";
 import { ThinkSplitter } from "./think-splitter.js";
 
@@ -15,13 +16,26 @@ export interface ChatChunk {
       content?: string | null;
       reasoning_content?: string | null;
       reasoning?: string | null;
-      tool_calls?: { index?: number; id?: string; type?: string; function?: { name?: string; arguments?: string } }[];
+      tool_calls?: ChatToolCallDelta[];
       refusal?: string | null;
     };
     finish_reason?: string | null;
   }[];
   usage?: ChatUsage | null;
   error?: { message?: string; code?: string | number; type?: string };
+}
+
+/** Gemini's OpenAI-compatible endpoint puts a call's thought signature in extra_content.google. */
+export interface ChatExtraContent {
+  google?: { thought_signature?: string };
+}
+
+export interface ChatToolCallDelta {
+  index?: number;
+  id?: string;
+  type?: string;
+  function?: { name?: string; arguments?: string };
+  extra_content?: ChatExtraContent;
 }
 
 export interface ChatUsage {
@@ -59,6 +73,8 @@ interface OpenCall {
   /** Freeform tools are announced when complete: their input is unwrapped from the JSON arguments. */
   custom: boolean;
   announced: boolean;
+  /** Gemini's thought signature, replayed through the item id (thought-signature.ts). */
+  signature: string | null;
 }
 
 export function chatUsageToResponses(usage: ChatUsage): Usage {
@@ -227,8 +243,7 @@ export class ChatToResponsesStream {
     }
   }
 
-  #toolCallDelta(delta: NonNullable<NonNullable<NonNullable<ChatChunk["choices"]>[number]["delta"]>["tool_calls"]>[number],
-    position: number, events: ResponsesEvent[]): void {
+  #toolCallDelta(delta: ChatToolCallDelta, position: number, events: ResponsesEvent[]): void {
     // Providers that omit `index` send one call per entry; match by id when they repeat it.
     let chatIndex = delta.index;
     if (chatIndex === undefined) {
@@ -238,9 +253,13 @@ export class ChatToResponsesStream {
     let call = this.#calls.get(chatIndex);
     if (!call) {
       this.#closeText(events); // text before a call is a finished thought
-      call = { chatIndex, id: "", callId: delta.id || randomId("call"), name: "", args: "", outputIndex: this.#nextOutputIndex++, custom: false, announced: false };
+      call = { chatIndex, id: "", callId: delta.id || randomId("call"), name: "", args: "", outputIndex: this.#nextOutputIndex++, custom: false,
+        announced: false, signature: null };
       this.#calls.set(chatIndex, call);
     }
+    // Gemini sends it with the call's first delta, before the item is announced under its id.
+    const signature = delta.extra_content?.google?.thought_signature;
+    if (typeof signature === "string" && signature && !call.announced) call.signature = signature;
     if (delta.id && !call.announced) call.callId = delta.id;
     // The name comes whole in the first delta; some providers repeat it later, which must not append.
     if (delta.function?.name && !call.name) call.name = delta.function.name;
@@ -251,7 +270,7 @@ export class ChatToResponsesStream {
       call.custom = this.ctx.origins.get(call.name)?.kind === "custom";
       if (!call.custom) {
         const mapped = callFromChat(call.name, "", this.ctx.origins);
-        call.id = randomId("fc");
+        call.id = idWithSignature(randomId("fc"), call.signature);
         call.announced = true;
         events.push(this.#event("response.output_item.added", { output_index: call.outputIndex,
           item: { id: call.id, type: "function_call", status: "in_progress", arguments: "", call_id: call.callId, name: mapped.name,
@@ -274,14 +293,14 @@ export class ChatToResponsesStream {
     const mapped = callFromChat(call.name, call.args, this.ctx.origins);
     let item: OutputItem;
     if (mapped.type === "custom_tool_call") {
-      item = { id: randomId("ctc"), type: "custom_tool_call", status: "completed", call_id: call.callId, name: mapped.name, input: mapped.input,
+      item = { id: idWithSignature(randomId("ctc"), call.signature), type: "custom_tool_call", status: "completed", call_id: call.callId, name: mapped.name, input: mapped.input,
         ...(mapped.namespace ? { namespace: mapped.namespace } : {}) };
       events.push(this.#event("response.output_item.added", { output_index: call.outputIndex, item: { ...item, status: "in_progress", input: "" } }));
       events.push(this.#event("response.custom_tool_call_input.delta", { item_id: item.id, output_index: call.outputIndex, delta: mapped.input }));
       events.push(this.#event("response.custom_tool_call_input.done", { item_id: item.id, output_index: call.outputIndex, input: mapped.input }));
     } else {
       if (!call.announced) {
-        call.id = randomId("fc");
+        call.id = idWithSignature(randomId("fc"), call.signature);
         events.push(this.#event("response.output_item.added", { output_index: call.outputIndex,
           item: { id: call.id, type: "function_call", status: "in_progress", arguments: "", call_id: call.callId, name: mapped.name } }));
       }
@@ -298,7 +317,7 @@ export class ChatToResponsesStream {
 export interface ChatCompletion {
   model?: string;
   choices?: { message?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null; refusal?: string | null;
-    tool_calls?: { id?: string; function?: { name?: string; arguments?: string } }[] }; finish_reason?: string | null }[];
+    tool_calls?: { id?: string; function?: { name?: string; arguments?: string }; extra_content?: ChatExtraContent }[] }; finish_reason?: string | null }[];
   usage?: ChatUsage;
   error?: ChatChunk["error"];
 }
@@ -316,7 +335,7 @@ export function completionAsChunk(completion: ChatCompletion): ChatChunk {
         content: message.content ?? null,
         reasoning_content: message.reasoning_content ?? message.reasoning ?? null,
         refusal: message.refusal ?? null,
-        tool_calls: (message.tool_calls ?? []).map((c, index) => ({ index, id: c.id, function: c.function })),
+        tool_calls: (message.tool_calls ?? []).map((c, index) => ({ index, id: c.id, function: c.function, ...(c.extra_content ? { extra_content: c.extra_content } : {}) })),
       },
       finish_reason: choice?.finish_reason ?? "stop",
     }],
