@@ -13,6 +13,7 @@ export type Reply =
   | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: "cut"; text: string } // some deltas, then the TCP connection is dropped
   | { kind: "silence"; text?: string } // headers (and maybe a delta), then nothing
+  | { kind: "stall" } // not even response headers: the connection stays open, silent
   | { kind: "json"; body: unknown } // a non-streamed chat.completion
   | { kind: "sse"; frames: string[] } // raw SSE frames, written as given
   | { kind: "rejects"; param: string; then: Reply } // 400 naming `param` while the request carries it
@@ -161,6 +162,7 @@ export class FakeProvider {
         return;
       case "cut":
       case "silence":
+      case "stall":
         await this.#raw(msg, reply, record);
         return;
     }
@@ -209,8 +211,15 @@ export class FakeProvider {
   }
 
   /** Writes the HTTP response by hand on the stolen connection, to cut it or leave it silent. */
-  async #raw(msg: Soup.ServerMessage, reply: Extract<Reply, { kind: "cut" | "silence" }>, record: Recorded): Promise<void> {
+  async #raw(msg: Soup.ServerMessage, reply: Extract<Reply, { kind: "cut" | "silence" | "stall" }>, record: Recorded): Promise<void> {
     const stream = msg.steal_connection();
+    if (reply.kind === "stall") {
+      stream.get_input_stream().read_bytes_async(1, GLib.PRIORITY_DEFAULT, null, () => {
+        record.clientGone = true;
+        stream.close(null);
+      });
+      return;
+    }
     const out = stream.get_output_stream();
     const hex = (s: string) => `${encoder.encode(s).length.toString(16)}\r\n${s}\r\n`;
     let text = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
