@@ -56,4 +56,6 @@ if (withTests) {
     splitting: true,
     chunkNames: "chunks/[name]-[hash]",
   });
+  // The fuzz corpus, for the node process that replays it (test/helpers/raw-http-batch.mjs).
+  await esbuild.build({ ...common, platform: "node", entryPoints: ["test/helpers/fuzz-corpus.ts"], outfile: "build/test/helpers/fuzz-corpus.mjs" });
 }

@@ -53,7 +53,7 @@ async function exchange(tokenUrl: string, form: string, cancellable: Gio.Cancell
   if (!msg) throw new Error(`invalid token endpoint ${tokenUrl}`);
   msg.set_request_body_from_bytes("application/x-www-form-urlencoded", new GLib.Bytes(new TextEncoder().encode(form)));
   const bytes = (await session.send_and_read_async(msg, GLib.PRIORITY_DEFAULT, cancellable)) as unknown as GLib.Bytes;
-  return { status: msg.status_code, text: new TextDecoder().decode(bytes.get_data() ?? new Uint8Array()) };
+  return { status: msg.status_code, text: new TextDecoder().decode(bytes.toArray()) };
 }
 
 /**

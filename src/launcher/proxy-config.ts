@@ -58,7 +58,7 @@ export function updateProxyConfig(paths: AppPaths, change: Partial<ProxyConfigDo
 function randomToken(): string {
   const stream = Gio.File.new_for_path("/dev/urandom").read(null);
   try {
-    const bytes = stream.read_bytes(32, null).get_data();
+    const bytes = stream.read_bytes(32, null).toArray();
     if (!bytes || bytes.length !== 32) throw new Error("short read from /dev/urandom");
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   } finally {

@@ -4,6 +4,7 @@
 // Monitoring switch says (that switch governs diagnosis, provider switching and alerts). Restarts follow
 // supervision-policy.ts; restarts decided while streams are live let them drain first (SIGTERM: the proxy
 // refuses new requests and gives live streams up to 5 s) unless the process is dead or hung.
+import { PROXY_MALLOC_ENV } from "../lib/malloc-env.js";
 import Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import { writeFileAtomic } from "../lib/files.js";
@@ -300,6 +301,7 @@ export class ProxySupervisor implements SupervisedProxy {
       launcher.setenv("CODEX_PROXY_CREDENTIALS_FILE", this.#login.hand(spec), true);
     } else launcher.setenv("CODEX_PROXY_API_KEY", spec.apiKey, true);
     launcher.setenv("CODEX_PROXY_TARGET_URL", spec.targetUrl, true);
+    for (const [name, value] of Object.entries(PROXY_MALLOC_ENV)) launcher.setenv(name, value, true);
     if (this.options.clientToken) launcher.setenv("CODEX_LAUNCHER_CLIENT_TOKEN", this.options.clientToken, true);
     else launcher.unsetenv("CODEX_LAUNCHER_CLIENT_TOKEN");
     const args = ["--port", String(port), "--backend", spec.backend, "--target-url", target.publicUrl, "--models-file", modelsFile,

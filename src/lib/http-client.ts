@@ -31,7 +31,7 @@ export async function requestJson(method: "GET" | "POST", url: string, options: 
   const started = Date.now();
   try {
     const bytes = (await session.send_and_read_async(msg, GLib.PRIORITY_DEFAULT, cancellable)) as unknown as GLib.Bytes;
-    const text = new TextDecoder().decode(bytes.get_data() ?? new Uint8Array());
+    const text = new TextDecoder().decode(bytes.toArray());
     let body: unknown = null;
     try {
       body = text ? JSON.parse(text) : null;

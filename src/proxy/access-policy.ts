@@ -16,6 +16,8 @@ export interface RequestFacts {
   method: string;
   path: string;
   host: string | null;
+  /** The host of the request URI: differs from Host only for an absolute-URI request (proxy-style). */
+  uriHost?: string | null;
   origin: string | null;
   secFetchSite: string | null;
   authorization: string | null;
@@ -62,9 +64,13 @@ function bearer(authorization: string | null): string | null {
 export function checkAccess(request: RequestFacts, policy: AccessPolicy): AccessVerdict {
   if (request.host === null || request.host.trim() === "")
     return { ok: false, status: 421, code: "forbidden_host", message: "the request has no Host header; this proxy serves only this machine" };
+  const allowedHost = (name: string) => isLoopbackHost(name) || policy.extraHosts.some((h) => h.toLowerCase() === name);
   const name = hostName(request.host);
-  if (!isLoopbackHost(name) && !policy.extraHosts.some((h) => h.toLowerCase() === name))
+  if (!allowedHost(name))
     return { ok: false, status: 421, code: "forbidden_host", message: `Host '${name}' is not this machine; this proxy serves only loopback clients` };
+  // "GET http://example.com/ HTTP/1.1": this is no forward proxy.
+  if (request.uriHost && !allowedHost(hostName(request.uriHost)))
+    return { ok: false, status: 421, code: "forbidden_host", message: "absolute request URIs naming another host are refused; this is not a forward proxy" };
   const originAllowed = request.origin !== null && policy.allowedOrigins.includes(request.origin);
   if (request.origin !== null && !originAllowed)
     return { ok: false, status: 403, code: "forbidden_origin", message: "requests from web pages are refused (Origin is not on the proxy's allow-list)" };

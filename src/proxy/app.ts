@@ -4,7 +4,6 @@ import GLib from "gi://GLib";
 import type Soup from "gi://Soup?version=3.0";
 import { usesGoogleLogin } from "../lib/backend-types.js";
 import { readTextFile, writeFileAtomic } from "../lib/files.js";
-import { GcScheduler } from "../lib/gc-scheduler.js";
 import { LogFile } from "../lib/log-file.js";
 import { redactSecrets } from "../lib/redact.js";
 import { userPaths } from "../lib/system-paths.js";
@@ -67,8 +66,8 @@ export interface ProxyApp {
 }
 
 function adminBody(server: ProxyServer, msg: Soup.ServerMessage): Record<string, unknown> | null {
-  const bytes = server.requestBody(msg);
-  if (bytes.length > MAX_ADMIN_BODY) return null;
+  const bytes = server.requestBody(msg, 8);
+  if (bytes === null || bytes.length > MAX_ADMIN_BODY) return null;
   try {
     const body = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
     return typeof body === "object" && body !== null && !Array.isArray(body) ? body as Record<string, unknown> : null;
@@ -109,9 +108,9 @@ export function createProxyApp(options: ProxyOptions, models: string[]): ProxyAp
   if (backend && adapter) {
     route = new ResponsesRoute({
       adapter, providerHeaders: backend.headers(options.apiKey), upstream, targetUrl: options.targetUrl, apiKey: options.apiKey, store, metrics, log,
-      readBody: (msg) => server.requestBody(msg), secrets, targetSecrets: options.targetSecrets, clientTokenRequired: options.clientToken !== null,
+      readBody: (msg, maxDepth) => server.requestBody(msg, maxDepth), secrets, targetSecrets: options.targetSecrets, clientTokenRequired: options.clientToken !== null,
       retryPolicy: DEFAULT_RETRY_POLICY, idleTimeoutMs: options.idleTimeoutS * 1000, maxBodyBytes: options.maxBodyMb * 1024 * 1024,
-      maxStreamBufferBytes: MAX_STREAM_BUFFER_BYTES, onStreamCount: (d) => (server.activeStreams += d), gc: new GcScheduler(),
+      maxStreamBufferBytes: MAX_STREAM_BUFFER_BYTES, onStreamCount: (d) => (server.activeStreams += d), gc: server.gc,
       forceModel: options.forceModel,
     });
     for (const path of ["/v1/responses", "/responses"]) server.route("POST", path, (msg) => route!.handle(msg));

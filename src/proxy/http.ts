@@ -1,5 +1,4 @@
 // Thin helpers over Soup.ServerMessage.
-import GLib from "gi://GLib";
 import Soup from "gi://Soup?version=3.0";
 import { openAiError } from "./errors.js";
 
@@ -17,8 +16,3 @@ export function sendError(msg: Soup.ServerMessage, status: number, message: stri
   sendJson(msg, status, openAiError(status, message, code), headers);
 }
 
-/** The request body, already read by libsoup before the handler runs. */
-export function requestBody(msg: Soup.ServerMessage): Uint8Array {
-  const bytes: GLib.Bytes = msg.get_request_body().flatten();
-  return bytes.get_data() ?? new Uint8Array(0);
-}

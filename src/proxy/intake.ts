@@ -22,27 +22,40 @@ function refuse(status: number, code: string, message: string): Intake {
 }
 
 /**
- * The deepest nesting of arrays/objects in a JSON text, counting only brackets outside strings; stops
- * (returning a value above `limit`) as soon as `limit` is passed, so a hostile body costs one short scan.
+ * Nesting depth of arrays/objects in a JSON text fed in pieces (the body's chunks as they are stored),
+ * counting only brackets outside strings. A hostile body is judged without ever being copied whole.
  */
-export function jsonNestingDepth(bytes: Uint8Array, limit = Infinity): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
-    if (inString) {
-      if (b === 0x5c) i++; // backslash: skip the escaped byte
-      else if (b === 0x22) inString = false;
-    } else if (b === 0x22) inString = true;
-    else if (b === 0x5b || b === 0x7b) {
-      if (++depth > deepest) {
-        deepest = depth;
-        if (deepest > limit) return deepest;
-      }
-    } else if (b === 0x5d || b === 0x7d) depth--;
+export class NestingScanner {
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+  deepest = 0;
+
+  /** Feeds the next piece; false as soon as the depth passes `limit` (the rest need not be read). */
+  feed(bytes: Uint8Array, limit = Infinity): boolean {
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i];
+      if (this.#escaped) this.#escaped = false;
+      else if (this.#inString) {
+        if (b === 0x5c) this.#escaped = true; // backslash: the next byte is escaped
+        else if (b === 0x22) this.#inString = false;
+      } else if (b === 0x22) this.#inString = true;
+      else if (b === 0x5b || b === 0x7b) {
+        if (++this.#depth > this.deepest) {
+          this.deepest = this.#depth;
+          if (this.deepest > limit) return false;
+        }
+      } else if (b === 0x5d || b === 0x7d) this.#depth--;
+    }
+    return true;
   }
-  return deepest;
+}
+
+/** The deepest nesting of a whole JSON text; stops as soon as `limit` is passed. */
+export function jsonNestingDepth(bytes: Uint8Array, limit = Infinity): number {
+  const scanner = new NestingScanner();
+  scanner.feed(bytes, limit);
+  return scanner.deepest;
 }
 
 type Checker = (value: unknown, where: string) => string | null;
@@ -110,12 +123,15 @@ function toolSpec(depth: number): Checker {
   };
 }
 
+/** Model names are short words; a megabyte of "model" is an attack, not a model. */
+const modelName: Checker = (v, where) => (typeof v !== "string" ? `${where} must be a string` : v.length > 256 ? `${where} is longer than 256 characters` : null);
+
 const REQUEST_FIELDS: Record<string, Checker> = {
-  model: string,
+  model: modelName,
   instructions: optional(string),
   input: optional(oneOf(string, arrayOf(inputItem))("must be a string or an array of items")),
   tools: optional(arrayOf(toolSpec(0))),
-  tool_choice: optional(oneOf(string, object)("must be a string or an object")),
+  tool_choice: optional(oneOf(string, fields({ type: string, name: optional(string) }))("must be a string or an object with a string type")),
   parallel_tool_calls: optional(boolean),
   stream: optional(boolean),
   store: optional(boolean),

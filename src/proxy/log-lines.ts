@@ -38,6 +38,13 @@ export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 export type FieldValue = string | number | boolean | null | undefined;
 
+/** Quoted text is cut to this many characters: a 5 MB model name must not become a 5 MB log line. */
+export const MAX_QUOTED_CHARS = 400;
+
+function bounded(text: string): string {
+  return text.length <= MAX_QUOTED_CHARS ? text : `${text.slice(0, MAX_QUOTED_CHARS)}…(${text.length} chars)`;
+}
+
 export interface LogRecord {
   req: string | null;
   event: string;
@@ -50,7 +57,7 @@ const BARE = /^[A-Za-z0-9_.:/,+@-]*$/;
 export function formatValue(value: Exclude<FieldValue, undefined>): string {
   if (value === null) return "-";
   if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return value !== "" && value !== "-" && BARE.test(value) ? value : JSON.stringify(value);
+  return value !== "" && value !== "-" && value.length <= MAX_QUOTED_CHARS && BARE.test(value) ? value : JSON.stringify(bounded(value));
 }
 
 /**
@@ -61,7 +68,7 @@ export function formatLogLine(req: string | null, event: LogEvent, fields: Recor
   quoted: Record<string, string | null | undefined> = {}): string {
   const parts: string[] = req ? [`req=${req}`, event] : [event];
   for (const [key, value] of Object.entries(fields)) if (value !== undefined) parts.push(`${key}=${formatValue(value)}`);
-  for (const [key, value] of Object.entries(quoted)) if (value !== undefined && value !== null) parts.push(`${key}=${JSON.stringify(value)}`);
+  for (const [key, value] of Object.entries(quoted)) if (value !== undefined && value !== null) parts.push(`${key}=${JSON.stringify(bounded(value))}`);
   return parts.join(" ");
 }
 

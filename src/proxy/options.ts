@@ -22,6 +22,7 @@ export const PROXY_FLAGS = {
   "owner-lease": { kind: "int", min: 1, max: 86400, help: "seconds without a word from the launcher after which the proxy counts as orphaned" },
   "orphan-idle-exit": { kind: "int", min: 1, max: 86400, help: "an orphaned proxy exits after this many idle seconds (default 300)" },
   "drain-timeout": { kind: "int", min: 0, max: 600, help: "seconds live streams get to finish on SIGTERM (default 5)" },
+  "request-timeout": { kind: "int", min: 1, max: 3600, help: "seconds a client gets to send its whole request (default 30)" },
   "self-test": { kind: "bool", help: "run the Command Code parser's self-test patterns, print one line each, and exit (1 on any failure)" },
   "self-test-fixtures": { kind: "string", help: "with --self-test: a JSON file of extra patterns (e.g. captured model outputs) to run too" },
   version: { kind: "bool", help: "print the version and exit" },
@@ -48,6 +49,8 @@ export interface ProxyOptions {
   ownerLeaseS?: number;
   orphanIdleExitS: number;
   drainTimeoutS: number;
+  /** Seconds a client gets to send its request (headers and body). */
+  requestTimeoutS: number;
   /** Credentials taken out of the target URL (user:pw@, ?api-key=); never shown. */
   targetSecrets: { basicAuth: string | null; secretQuery: [string, string][]; secrets: string[] };
   /** A login file the Google backends read and renew (CODEX_PROXY_CREDENTIALS_FILE; never a flag). */
@@ -60,6 +63,7 @@ export const DEFAULT_IDLE_TIMEOUT_S = 300;
 export const DEFAULT_MAX_BODY_MB = 32;
 export const DEFAULT_ORPHAN_IDLE_EXIT_S = 300;
 export const DEFAULT_DRAIN_TIMEOUT_S = 5;
+export const DEFAULT_REQUEST_TIMEOUT_S = 30;
 
 export type ProxyCommand = { kind: "help" } | { kind: "version" } | { kind: "self-test"; fixturesFile?: string } | { kind: "serve"; options: ProxyOptions };
 
@@ -149,6 +153,7 @@ export function resolveProxyCommand(
     ownerLeaseS: flags["owner-lease"],
     orphanIdleExitS: flags["orphan-idle-exit"] ?? DEFAULT_ORPHAN_IDLE_EXIT_S,
     drainTimeoutS: flags["drain-timeout"] ?? DEFAULT_DRAIN_TIMEOUT_S,
+    requestTimeoutS: flags["request-timeout"] ?? DEFAULT_REQUEST_TIMEOUT_S,
     targetSecrets: { basicAuth: target.basicAuth, secretQuery: target.secretQuery, secrets: target.secrets },
     credentialsFile: env.CODEX_PROXY_CREDENTIALS_FILE || undefined,
   };

@@ -85,7 +85,7 @@ export class FakeCommandCode {
   #handle(msg: Soup.ServerMessage, path: string): void {
     const headers: Record<string, string> = {};
     msg.get_request_headers().foreach((n, v) => (headers[n.toLowerCase()] = v));
-    const raw = new TextDecoder().decode(msg.get_request_body().flatten().get_data() ?? new Uint8Array());
+    const raw = new TextDecoder().decode(msg.get_request_body().flatten().toArray());
     let body: unknown = raw;
     try {
       body = raw ? JSON.parse(raw) : null;

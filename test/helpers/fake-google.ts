@@ -131,7 +131,7 @@ export class FakeGoogle {
   #handle(msg: Soup.ServerMessage, path: string, query: Record<string, string>): void {
     const headers: Record<string, string> = {};
     msg.get_request_headers().foreach((n, v) => (headers[n.toLowerCase()] = v));
-    const raw = new TextDecoder().decode(msg.get_request_body().flatten().get_data() ?? new Uint8Array());
+    const raw = new TextDecoder().decode(msg.get_request_body().flatten().toArray());
     let body: any = null;
     try {
       body = raw && !headers["content-type"]?.includes("x-www-form-urlencoded") ? JSON.parse(raw) : parseForm(raw);

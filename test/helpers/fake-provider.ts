@@ -3,6 +3,7 @@
 import Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import Soup from "gi://Soup?version=3.0";
+import { GcScheduler } from "../../src/lib/gc-scheduler.js";
 import { statusPhrase } from "../../src/proxy/errors.js";
 
 export type ToolCallSpec = { name: string; arguments: string; id?: string };
@@ -22,6 +23,8 @@ export type Reply =
 export interface Recorded {
   method: string;
   path: string;
+  /** The query string, when the request had one. */
+  query: string | null;
   headers: Record<string, string>;
   body: any;
   remotePort: number;
@@ -78,11 +81,15 @@ export class FakeProvider {
   readonly requests: Recorded[] = [];
   readonly script: Reply[] = [];
   readonly #server = new Soup.Server({});
+  readonly #gc = new GcScheduler();
   #fallback: Reply = { kind: "text", text: "ok" };
   port = 0;
 
   constructor() {
     this.#server.add_handler(null, (_s, msg, path) => this.#handle(msg, path));
+    // Small full collections as requests end, as the proxy does (src/lib/gc-scheduler.ts): an incremental
+    // sweep of a heap grown by big request bodies would drop this test process's async callbacks.
+    this.#server.connect("request-finished", () => this.#gc.workDone());
     this.#server.listen(Gio.InetSocketAddress.new_from_string("127.0.0.1", 0), 0 as Soup.ServerListenOptions);
     this.port = this.#server.get_uris()[0].get_port();
   }
@@ -114,7 +121,8 @@ export class FakeProvider {
   #handle(msg: Soup.ServerMessage, path: string): void {
     const headers: Record<string, string> = {};
     msg.get_request_headers().foreach((n, v) => (headers[n.toLowerCase()] = v));
-    const raw = new TextDecoder().decode(msg.get_request_body().flatten().get_data() ?? new Uint8Array());
+    // toArray(), not get_data(): in gjs 1.74 get_data() keeps the whole buffer alive for good.
+    const raw = new TextDecoder().decode(msg.get_request_body().flatten().toArray());
     let body: unknown = raw;
     try {
       body = raw ? JSON.parse(raw) : null;
@@ -122,7 +130,7 @@ export class FakeProvider {
       // recorded as text
     }
     const address = msg.get_remote_address() as Gio.InetSocketAddress | null;
-    const record: Recorded = { method: msg.get_method(), path, headers, body, remotePort: address?.get_port() ?? 0, clientGone: false };
+    const record: Recorded = { method: msg.get_method(), path, query: msg.get_uri().get_query(), headers, body, remotePort: address?.get_port() ?? 0, clientGone: false };
     this.requests.push(record);
     if (path.endsWith("/models")) {
       this.#json(msg, 200, { object: "list", data: [{ id: "fake-a", object: "model" }, { id: "fake-b", object: "model" }] });

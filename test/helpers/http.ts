@@ -23,7 +23,7 @@ export async function request(method: string, url: string, body?: string | Uint8
     msg.set_request_body_from_bytes(headers["content-type"] ?? "application/json", new GLib.Bytes(bytes));
   }
   const bytes = (await session.send_and_read_async(msg, GLib.PRIORITY_DEFAULT, null)) as unknown as GLib.Bytes;
-  const text = new TextDecoder().decode(bytes.get_data() ?? new Uint8Array());
+  const text = new TextDecoder().decode(bytes.toArray());
   const replyHeaders: Record<string, string> = {};
   msg.get_response_headers().foreach((name, value) => {
     replyHeaders[name.toLowerCase()] = value;
@@ -71,8 +71,8 @@ export async function postSse(url: string, body: unknown, options: { stopAfter?:
   let text = "";
   for (;;) {
     const bytes = (await stream.read_bytes_async(65536, GLib.PRIORITY_DEFAULT, null)) as unknown as GLib.Bytes;
-    const data = bytes.get_data();
-    if (!data || data.length === 0) break;
+    const data = bytes.toArray();
+    if (data.length === 0) break;
     const piece = decoder.decode(data);
     text += piece;
     for (const m of parser.feed(piece)) {

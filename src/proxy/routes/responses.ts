@@ -24,8 +24,8 @@ export interface ResponsesRouteDeps {
   adapter: BackendAdapter;
   /** The backend's own headers with the provider key (empty when the proxy holds no key). */
   providerHeaders: Record<string, string>;
-  /** The request body as the server read it (bounded). */
-  readBody: (msg: Soup.ServerMessage) => Uint8Array;
+  /** The request body as the server read it (bounded), or null when it nests deeper than `maxDepth`. */
+  readBody: (msg: Soup.ServerMessage, maxDepth: number) => Uint8Array | null;
   /** Literal secrets (provider key, client token, URL credentials) kept out of every answer and line. */
   secrets: readonly string[];
   /** Credentials taken out of the target URL, put back on each upstream request. */
@@ -108,7 +108,9 @@ export class ResponsesRoute {
         : formatLogLine(id, "refused", { method: "POST", path, status, code }, { message }));
     };
 
-    const intake = parseResponsesBody(deps.readBody(msg), { maxBodyBytes: deps.maxBodyBytes, maxDepth: DEFAULT_MAX_DEPTH }, deps.forceModel);
+    const raw = deps.readBody(msg, DEFAULT_MAX_DEPTH);
+    if (raw === null) return reply(400, `request body nests deeper than ${DEFAULT_MAX_DEPTH} levels`, "invalid_request");
+    const intake = parseResponsesBody(raw, { maxBodyBytes: deps.maxBodyBytes, maxDepth: DEFAULT_MAX_DEPTH }, deps.forceModel);
     if (!intake.ok) return reply(intake.status, intake.message, intake.code);
     const request = intake.request;
     let input: InputItem[] = intake.input;

@@ -217,7 +217,7 @@ export function responsesToChat(request: ResponsesRequest, options: ChatRequestO
 }
 
 function chatToolChoice(choice: ResponsesRequest["tool_choice"]): Json | undefined {
-  if (choice === undefined) return undefined;
+  if (choice === undefined || choice === null) return undefined;
   if (typeof choice === "string") return choice;
   if (choice.type === "function" && choice.name) return { type: "function", function: { name: choice.name } };
   return "auto";
