@@ -42,8 +42,15 @@ export function parseCodexConfig(text: string): TomlTable {
   }
 }
 
-/** Retries Codex does on top of the proxy's own (see the README's retry budget). */
-export const CODEX_RETRIES = { request_max_retries: 2, stream_max_retries: 3, stream_idle_timeout_ms: 330000 };
+/**
+ * Codex's own retries, the larger part of the one retry budget (README, "Retries and silence"; the proxy
+ * adds at most 2 upstream requests per turn, src/proxy/retry-policy.ts). A failed stream (cut, provider
+ * error, the proxy's "provider sent nothing for N s") is tried stream_max_retries + 1 = 3 times, so a
+ * silent provider reaches the user as an error after about 3 × 30 s with the default bounds
+ * (src/proxy/silence.ts). stream_idle_timeout_ms stays above every bound of the proxy, whose message is
+ * the clearer one.
+ */
+export const CODEX_RETRIES = { request_max_retries: 2, stream_max_retries: 2, stream_idle_timeout_ms: 330000 };
 
 /** The text of codex-launcher.config.toml. */
 export function buildLauncherProfile(p: LauncherProfile): string {

@@ -3,7 +3,7 @@
 import GLib from "gi://GLib";
 import { CODEX_RETRIES } from "../../src/lib/codex-config.js";
 import type { Reply } from "../helpers/fake-provider.js";
-import { codexErrors, Rig } from "./rig.js";
+import { codexErrors, codexShown, Rig } from "./rig.js";
 
 const MUST_PASS_BACK = "The reasoning_content in the thinking mode must be passed back to the API.";
 
@@ -68,11 +68,13 @@ describe("issue 11: the failures other bridges are known for, with the real Code
       { kind: "cut", text: "Let me run it.", partialCall: { name: "exec_command", arguments: JSON.stringify({ cmd: "echo half-call-marker" }) } },
       { kind: "tools", calls: [{ name: "exec_command", arguments: JSON.stringify({ cmd: "echo whole-call-marker", yield_time_ms: 10000 }) }] },
       { kind: "text", text: "Done after the reconnect." });
-    const result = await rig.codexRun("run it");
+    const result = await rig.codexRun("run it", ["--json"]);
     expect(result.exitCode).withContext(result.stderr).toBe(0);
-    expect(result.stdout).toContain("Done after the reconnect.");
+    const shown = codexShown(result);
+    expect(shown.messages.at(-1)).toBe("Done after the reconnect.");
     // Codex reconnected and showed why; the half call never ran.
-    expect(result.stderr).toMatch(/Reconnecting\.\.\. 1\/1 \(stream disconnected before completion: .*connection/i);
+    expect(shown.reconnects.length).toBe(1);
+    expect(shown.reconnects[0]).toMatch(/^Reconnecting\.\.\. 1\/1 \(stream disconnected before completion: .*provider dropped the connection/);
     const sent = rig.provider.chatRequests();
     expect(sent.length).toBe(3);
     expect(JSON.stringify(sent[2].body.messages)).toContain("whole-call-marker");

@@ -111,3 +111,18 @@ export class Rig {
 export function codexErrors(result: RunResult): string[] {
   return result.stderr.split("\n").filter((l) => l.startsWith("ERROR:"));
 }
+
+/** `codex exec --json` output: one event per line (thread.started, item.completed, error, turn.failed, ...). */
+export function codexEvents(result: RunResult): any[] {
+  return result.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+}
+
+/** What Codex showed for each failed stream it retried ("Reconnecting... 1/2 (<why>)"), and its final error. */
+export function codexShown(result: RunResult): { reconnects: string[]; final: string | null; messages: string[] } {
+  const events = codexEvents(result);
+  return {
+    reconnects: events.filter((e) => e.type === "error").map((e) => String(e.message)),
+    final: events.find((e) => e.type === "turn.failed")?.error?.message ?? null,
+    messages: events.filter((e) => e.type === "item.completed" && e.item?.type === "agent_message").map((e) => String(e.item.text)),
+  };
+}

@@ -239,6 +239,10 @@ export class FakeProvider {
     out.write_all(encoder.encode(text), null);
     out.flush(null);
     if (reply.kind === "cut") {
+      // A chunk announced and not delivered: the connection drops mid-body (libsoup: PARTIAL_INPUT). A
+      // drop between two chunks reads as a clean end of the body instead ("truncated" covers that).
+      out.write_all(encoder.encode(`400\r\ndata: {"choices":[{"index":0,"delta":{"content":"never fini`), null);
+      out.flush(null);
       await new Promise((r) => setTimeout(r, 50));
       stream.close(null);
       return;
