@@ -19,6 +19,8 @@ export interface RigOptions {
   model?: string;
   /** Give the model gpt-5.5's catalog metadata (apply_patch freeform, reasoning effort). */
   catalog?: boolean;
+  /** Fields laid over that catalog entry. */
+  catalogEntry?: Record<string, unknown>;
   knobs?: CodexKnobs;
   /** Reuse this log directory (a proxy restart keeps provider-caps.json). */
   logDir?: string;
@@ -32,7 +34,7 @@ export class Rig {
     const provider = new FakeProvider();
     const logDir = options.logDir ?? makeTempDir("conformance-logs");
     const proxy = await Rig.#proxy(provider, logDir, options);
-    const codex = await makeCodexHome(proxy.port, options.model ?? "fake-model", { catalog: options.catalog, knobs: options.knobs });
+    const codex = await makeCodexHome(proxy.port, options.model ?? "fake-model", { catalog: options.catalog, catalogEntry: options.catalogEntry, knobs: options.knobs });
     return new Rig(provider, proxy, logDir, codex, options);
   }
 
@@ -50,8 +52,8 @@ export class Rig {
     GLib.file_set_contents(config, text);
   }
 
-  codexRun(prompt: string, extra: string[] = [], timeoutMs = 120000): Promise<RunResult> {
-    return runCodex(this.codex, prompt, extra, timeoutMs);
+  codexRun(prompt: string, extra: string[] = [], timeoutMs = 120000, stdin = ""): Promise<RunResult> {
+    return runCodex(this.codex, prompt, extra, timeoutMs, stdin);
   }
 
   /** Codex's app-server (the protocol of the IDE extension and Codex Desktop), driven over stdio JSON lines. */

@@ -59,19 +59,24 @@ async function bundled(home: string): Promise<Catalog> {
 }
 
 /** A fresh CODEX_HOME (under /var/tmp) and work directory; `catalog` gives the model apply_patch. */
-export async function makeCodexHome(proxyPort: number, model: string, options: { catalog?: boolean; token?: string; knobs?: CodexKnobs } = {}): Promise<CodexHome> {
+/** `catalogEntry`: fields laid over the catalog entry (e.g. apply_patch_tool_type "function"). */
+export async function makeCodexHome(proxyPort: number, model: string,
+  options: { catalog?: boolean; catalogEntry?: Record<string, unknown>; token?: string; knobs?: CodexKnobs } = {}): Promise<CodexHome> {
   const home = makeTempDir("codex-home");
   const workdir = makeTempDir("codex-work");
   let catalogPath: string | undefined;
-  if (options.catalog) {
+  if (options.catalog || options.catalogEntry) {
     catalogPath = `${home}/models.json`;
-    GLib.file_set_contents(catalogPath, JSON.stringify(buildModelCatalog(await bundled(home), [model], "test provider")));
+    const catalog = buildModelCatalog(await bundled(home), [model], "test provider");
+    catalog.models = catalog.models.map((m) => ({ ...m, ...options.catalogEntry }));
+    GLib.file_set_contents(catalogPath, JSON.stringify(catalog));
   }
   GLib.file_set_contents(`${home}/config.toml`, codexConfigToml(proxyPort, model, catalogPath, options.knobs));
   return { home, workdir, token: options.token };
 }
 
-export function runCodex(h: CodexHome, prompt: string, extra: string[] = [], timeoutMs = 60000): Promise<RunResult> {
+/** `stdin`: the prompt itself when `prompt` is "-" (a prompt too big for the command line). */
+export function runCodex(h: CodexHome, prompt: string, extra: string[] = [], timeoutMs = 60000, stdin = ""): Promise<RunResult> {
   return run([CODEX_BIN, "exec", "--skip-git-repo-check", "--ephemeral", "--color", "never", ...extra, "-C", h.workdir, prompt],
-    { env: { CODEX_HOME: h.home, CODEX_LOCALPROXY_API_KEY: h.token ?? CODEX_API_KEY, NO_COLOR: "1" }, stdin: "", timeoutMs });
+    { env: { CODEX_HOME: h.home, CODEX_LOCALPROXY_API_KEY: h.token ?? CODEX_API_KEY, NO_COLOR: "1" }, stdin, timeoutMs });
 }

@@ -13,7 +13,7 @@ export type Reply =
   | { kind: "tools"; calls: ToolCallSpec[]; text?: string; reasoning?: string }
   | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: "cut"; text: string; partialCall?: ToolCallSpec } // some deltas (maybe half a tool call), then the TCP connection is dropped
-  | { kind: "silence"; text?: string; beforeFirstByte?: boolean } // headers (and maybe a delta, or not one byte of body), then nothing
+  | { kind: "silence"; text?: string; beforeFirstByte?: boolean; beforeHeaders?: boolean } // headers (and maybe a delta, or not one byte of body), or not even headers, then nothing
   | { kind: "truncated"; text: string } // some deltas, then a clean end of the body without finish_reason or [DONE]
   | { kind: "error_event"; text: string; error: Record<string, unknown> } // some deltas, then an error object in the stream (OpenRouter style)
   | { kind: "dynamic"; reply: (body: any) => Reply } // decided from the request body (a provider's own rules)
@@ -226,8 +226,8 @@ export class FakeProvider {
     const stream = msg.steal_connection();
     const out = stream.get_output_stream();
     const hex = (s: string) => `${encoder.encode(s).length.toString(16)}\r\n${s}\r\n`;
-    let text = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
-    if (!(reply.kind === "silence" && reply.beforeFirstByte)) {
+    let text = reply.kind === "silence" && reply.beforeHeaders ? "" : "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+    if (!(reply.kind === "silence" && (reply.beforeFirstByte || reply.beforeHeaders))) {
       text += hex(chunk({ role: "assistant", content: "" }));
       if (reply.text) text += hex(chunk({ content: reply.text }));
       if (reply.kind === "cut" && reply.partialCall) {
@@ -236,7 +236,7 @@ export class FakeProvider {
         text += hex(chunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments.slice(0, Math.ceil(call.arguments.length / 2)) } }] }));
       }
     }
-    out.write_all(encoder.encode(text), null);
+    if (text) out.write_all(encoder.encode(text), null);
     out.flush(null);
     if (reply.kind === "cut") {
       // A chunk announced and not delivered: the connection drops mid-body (libsoup: PARTIAL_INPUT). A
