@@ -4,12 +4,12 @@
 import GLib from "gi://GLib";
 import { parseLogLine, splitLogFileLine, type LogRecord } from "../../src/proxy/log-lines.js";
 import { classifyLine, type Signal } from "../../src/watchdog/signals.js";
-import { CODEX_BIN, makeCodexHome, runCodex, type CodexHome, type CodexKnobs } from "../helpers/codex.js";
+import { CODEX_API_KEY, CODEX_BIN, makeCodexHome, runCodex, type CodexHome, type CodexKnobs } from "../helpers/codex.js";
 import { FakeProvider } from "../helpers/fake-provider.js";
 import { getJson } from "../helpers/http.js";
 import { run, type RunResult } from "../helpers/process.js";
 import { startProxy, type RunningProxy } from "../helpers/proxy.js";
-import { makeTempDir, removeTree } from "../helpers/repo.js";
+import { makeTempDir, REPO_ROOT, removeTree } from "../helpers/repo.js";
 
 export interface RigOptions {
   backend?: string;
@@ -56,10 +56,14 @@ export class Rig {
     return runCodex(this.codex, prompt, extra, timeoutMs, stdin);
   }
 
-  /** Codex's app-server (the protocol of the IDE extension and Codex Desktop), driven over stdio JSON lines. */
-  appServer(script: string, timeoutMs = 120000): Promise<RunResult> {
-    return run(["node", "-e", script], { env: { CODEX_HOME: this.codex.home, CODEX_LOCALPROXY_API_KEY: "sk-codex-client-key-0000", CODEX: CODEX_BIN,
-      WORK: this.codex.workdir, NO_COLOR: "1" }, stdin: "", timeoutMs });
+  /**
+   * Codex's app server (the protocol of the IDE extension and Codex Desktop), driven by
+   * app-server-client.mjs through `steps` ({turn: text} or {compact: true}); one result per step.
+   */
+  async appServer(steps: ({ turn: string } | { compact: true })[], timeoutMs = 120000): Promise<{ run: RunResult; steps: any[] }> {
+    const result = await run(["node", `${REPO_ROOT}/test/conformance/app-server-client.mjs`, JSON.stringify(steps)],
+      { env: { CODEX_HOME: this.codex.home, CODEX_LOCALPROXY_API_KEY: CODEX_API_KEY, CODEX: CODEX_BIN, WORK: this.codex.workdir, NO_COLOR: "1" }, timeoutMs });
+    return { run: result, steps: result.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)) };
   }
 
   logText(): string {

@@ -10,7 +10,7 @@ export type ToolCallSpec = { name: string; arguments: string; id?: string; signa
 
 export type Reply =
   | { kind: "text"; text: string; chunkSize?: number; delayMs?: number; reasoning?: string; usage?: { prompt: number; completion: number } }
-  | { kind: "tools"; calls: ToolCallSpec[]; text?: string; reasoning?: string }
+  | { kind: "tools"; calls: ToolCallSpec[]; text?: string; reasoning?: string; usage?: { prompt: number; completion: number } }
   | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: "cut"; text: string; partialCall?: ToolCallSpec } // some deltas (maybe half a tool call), then the TCP connection is dropped
   | { kind: "silence"; text?: string; beforeFirstByte?: boolean; beforeHeaders?: boolean } // headers (and maybe a delta, or not one byte of body), or not even headers, then nothing
@@ -20,7 +20,7 @@ export type Reply =
   | { kind: "json"; body: unknown } // a non-streamed chat.completion
   | { kind: "sse"; frames: string[] } // raw SSE frames, written as given
   | { kind: "rejects"; param: string; then: Reply } // 400 naming `param` while the request carries it
-  | { kind: "anthropic"; text?: string; thinking?: string; calls?: ToolCallSpec[] }; // an Anthropic Messages stream
+  | { kind: "anthropic"; text?: string; thinking?: string; calls?: ToolCallSpec[]; usage?: { input: number; output: number } }; // an Anthropic Messages stream
 
 export interface Recorded {
   method: string;
@@ -52,9 +52,9 @@ function anthropicEvent(type: string, data: Record<string, unknown>): string {
 }
 
 /** The event sequence the Anthropic Messages API streams. */
-function anthropicFrames(reply: { text?: string; thinking?: string; calls?: ToolCallSpec[] }): string[] {
+function anthropicFrames(reply: { text?: string; thinking?: string; calls?: ToolCallSpec[]; usage?: { input: number; output: number } }): string[] {
   const frames = [anthropicEvent("message_start", { message: { id: "msg_fake", type: "message", role: "assistant", model: "claude-fake", content: [],
-    usage: { input_tokens: 30, cache_read_input_tokens: 12, output_tokens: 1 } } })];
+    usage: { input_tokens: reply.usage?.input ?? 30, cache_read_input_tokens: 12, output_tokens: 1 } } })];
   let index = 0;
   if (reply.thinking) {
     frames.push(anthropicEvent("content_block_start", { index, content_block: { type: "thinking", thinking: "" } }));
@@ -72,7 +72,7 @@ function anthropicFrames(reply: { text?: string; thinking?: string; calls?: Tool
     frames.push(anthropicEvent("content_block_stop", { index: index++ }));
   }
   frames.push(anthropicEvent("ping", {}));
-  frames.push(anthropicEvent("message_delta", { delta: { stop_reason: reply.calls?.length ? "tool_use" : "end_turn" }, usage: { output_tokens: 17 } }));
+  frames.push(anthropicEvent("message_delta", { delta: { stop_reason: reply.calls?.length ? "tool_use" : "end_turn" }, usage: { output_tokens: reply.usage?.output ?? 17 } }));
   frames.push(anthropicEvent("message_stop", {}));
   return frames;
 }
@@ -191,7 +191,8 @@ export class FakeProvider {
         for (const part of splitText(call.arguments, 16)) frames.push(chunk({ tool_calls: [{ index, function: { arguments: part } }] }));
       });
       frames.push(chunk({}, "tool_calls"));
-      frames.push(`data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 } })}\n\n`);
+      const usage = reply.usage ?? { prompt: 20, completion: 9 };
+      frames.push(`data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion } })}\n\n`);
     } else if (reply.kind === "sse") frames.push(...reply.frames);
     else if (reply.kind === "truncated" || reply.kind === "error_event") {
       frames.push(chunk({ role: "assistant", content: "" }));

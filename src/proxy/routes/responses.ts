@@ -11,7 +11,7 @@ import { describeUpstreamError, isContextLengthError } from "../errors.js";
 import { sendError, sendJson } from "../http.js";
 import { DEFAULT_MAX_DEPTH, parseResponsesBody } from "../intake.js";
 import { FAILURE_KINDS, formatLogLine, type FailureKind } from "../log-lines.js";
-import type { ProxyMetrics } from "../metrics.js";
+import type { ProxyMetrics, UpstreamErrorKind } from "../metrics.js";
 import type { ResponseStore } from "../response-store.js";
 import type { InputItem } from "../responses/types.js";
 import { parseRetryAfter, passOnRetryAfter, turnKey, type RetryPolicy, type TurnRetryLedger } from "../retry-policy.js";
@@ -268,8 +268,13 @@ export class ResponsesRoute {
           { method: "POST", url: call.url ?? withSecretQuery(joinUrl(deps.targetUrl, call.path), deps.targetSecrets.secretQuery), headers,
             body: new TextEncoder().encode(JSON.stringify(call.body)) },
           deps.retryPolicy, ctx.budget, cancellable, ctx.bounds.firstByteS * 1000,
-          (n) => deps.log.write(formatLogLine(id, "upstream_retry", { kind: n.status === null ? failureKind(n.kind ?? "other") : httpKind(n.status), status: n.status,
-            attempt: n.attempt, of: n.maxAttempts - 1, delay_s: Number((n.delayMs / 1000).toFixed(1)) }, { detail: this.#redact(n.reason) })));
+          (n) => {
+            // A failed attempt the proxy retries is a failure too: counted like the final one.
+            const kind = n.status === null ? failureKind(n.kind ?? "other") : httpKind(n.status);
+            deps.metrics.recordUpstreamError(n.status === null ? n.kind ?? "other" : kind as UpstreamErrorKind, this.#redact(n.reason), Date.now());
+            deps.log.write(formatLogLine(id, "upstream_retry", { kind, status: n.status, attempt: n.attempt, of: n.maxAttempts - 1,
+              delay_s: Number((n.delayMs / 1000).toFixed(1)) }, { detail: this.#redact(n.reason) }));
+          });
       } catch (e) {
         if (!(e instanceof UpstreamError)) throw e;
         const message = this.#redact(e.message);
