@@ -25,6 +25,8 @@ export interface LauncherProfile {
   clientToken: string;
   /** model_catalog_json, when the launcher wrote a catalog for models Codex does not know. */
   catalogPath?: string;
+  /** The proxy's longest silence bound for this endpoint and model (s): Codex's own idle timeout stays above it. */
+  longestSilenceS?: number;
 }
 
 export class CodexConfigError extends Error {
@@ -61,6 +63,7 @@ export function buildLauncherProfile(p: LauncherProfile): string {
     wire_api: "responses",
     experimental_bearer_token: p.clientToken,
     ...CODEX_RETRIES,
+    stream_idle_timeout_ms: Math.max(CODEX_RETRIES.stream_idle_timeout_ms, ((p.longestSilenceS ?? 0) + 30) * 1000),
   };
   return [
     "# Written by Codex Launcher: the settings of `codex --profile codex-launcher` (Codex through the launcher's",
