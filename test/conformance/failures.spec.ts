@@ -38,7 +38,7 @@ describe("conformance: upstream failures (real Codex CLI through the proxy)", ()
     const line = rig.records("stream_error")[0];
     expect(line.fields.kind).toBe("provider_error");
     expect(line.fields.code).toBe("server_error");
-    expect(signals(rig)).toEqual(["B2:server_error"]);
+    expect(signals(rig)).toEqual(["B6:stream_error"]);
     expect((await rig.monitoring()).upstream_failures.provider_error).toBe(1);
   }, 90000);
 

@@ -171,7 +171,7 @@ describe("upstream failure classes", () => {
     };
     expect(fault({ kind: "cut" })).toBe("B6:connection_reset");
     expect(fault({ kind: "connection_reset" })).toBe("B6:connection_reset");
-    expect(fault({ kind: "provider_error", code: "server_error" })).toBe("B2:server_error");
+    expect(fault({ kind: "provider_error", code: "server_error" })).toBe("B6:stream_error");
     expect(fault({ kind: "provider_error", code: "context_length_exceeded" })).toBe("D5:context_overflow");
     expect(fault({ kind: "first_byte_timeout" })).toBe("B5:timeout");
     expect(fault({ kind: "idle_timeout" })).toBe("B5:stream_idle");

@@ -195,10 +195,11 @@ export function responsesToChat(request: ResponsesRequest, options: ChatRequestO
   const paired = pairToolMessages(messages, notes);
   const body: ChatRequest = {
     model: request.model,
-    // Codex's compaction turn offers no tools but carries the conversation's calls: providers that check
-    // tool history against the tools offered (Anthropic, Bedrock, some gateways) refuse that, so with no
-    // tools the calls and their outputs travel as text. The summary loses nothing by it.
-    messages: toolSet.tools.length === 0 ? toolHistoryAsText(paired) : paired,
+    // Codex's compaction turn offers an empty tool list but carries the conversation's calls: providers
+    // that check tool history against the tools offered (Anthropic, Bedrock, some gateways) refuse that,
+    // so when a tool list leaves nothing to call, the calls and their outputs travel as text. The summary
+    // loses nothing by it. (A request that names no tool list at all keeps Chat's own pairing.)
+    messages: Array.isArray(request.tools) && toolSet.tools.length === 0 ? toolHistoryAsText(paired) : paired,
     stream: request.stream === true,
   };
   if (body.stream && options.includeUsage) body.stream_options = { include_usage: true };
