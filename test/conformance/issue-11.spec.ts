@@ -28,7 +28,7 @@ describe("issue 11: the failures other bridges are known for, with the real Code
     rig = null;
   });
 
-  it("[quirks] a 400 saying reasoning_content must be passed back never makes the proxy drop it, not even after a restart", async () => {
+  it("[poisoned quirk] a 400 saying reasoning_content must be passed back never makes the proxy drop it, not even after a restart", async () => {
     rig = await Rig.start();
     // One refusal the proxy must not learn from (it blames nothing unsupported), then the provider's rule.
     rig.provider.then(toolTurn("first-marker"), { kind: "status", status: 400, body: { error: { message: MUST_PASS_BACK, type: "invalid_request_error" } } })
@@ -48,7 +48,7 @@ describe("issue 11: the failures other bridges are known for, with the real Code
     expect(JSON.stringify(rig.caps() ?? {})).not.toContain("reasoning_content");
   }, 120000);
 
-  it("[quirks] a remembered quirk that coincides with a failure is forgotten, and the request goes out again with it", async () => {
+  it("[forgotten quirk] a remembered quirk that coincides with a failure is forgotten, and the request goes out again with it", async () => {
     rig = await Rig.start();
     // What the old version left behind: a poisoned entry for this model.
     GLib.file_set_contents(`${rig.logDir}/provider-caps.json`, JSON.stringify({ version: 1,
@@ -62,7 +62,7 @@ describe("issue 11: the failures other bridges are known for, with the real Code
     expect(forgotten?.fields.quirks).toBe("reasoning_content");
   }, 120000);
 
-  it("[cut] a stream cut in the middle of a tool call: Codex recovers, and the cut is a typed line, a watchdog signal and a /monitoring count", async () => {
+  it("[cut mid tool call] a stream cut in the middle of a tool call: Codex recovers, and the cut is a typed line, a watchdog signal and a /monitoring count", async () => {
     rig = await Rig.start();
     rig.provider.then(
       { kind: "cut", text: "Let me run it.", partialCall: { name: "exec_command", arguments: JSON.stringify({ cmd: "echo half-call-marker" }) } },
@@ -88,7 +88,7 @@ describe("issue 11: the failures other bridges are known for, with the real Code
     expect(mon.upstream_failures.reset).toBe(1);
   }, 120000);
 
-  it("[retries] a provider that always answers 429 costs at most Codex's attempts + 2 upstream requests", async () => {
+  it("[always 429] a provider that always answers 429 costs at most Codex's attempts + 2 upstream requests", async () => {
     rig = await Rig.start();
     rig.provider.otherwise({ kind: "status", status: 429, headers: { "Retry-After": "1" }, body: { error: { message: "slow down", type: "rate_limit_error" } } });
     const result = await rig.codexRun("say hi");
@@ -99,7 +99,7 @@ describe("issue 11: the failures other bridges are known for, with the real Code
     expect(rig.provider.chatRequests().length).toBeLessThanOrEqual(codexAttempts + 2);
   }, 120000);
 
-  it("[silence] a provider that accepts the request and then sends nothing surfaces in Codex as 'provider sent nothing for N s', within 2 minutes with the defaults", async () => {
+  it("[silent provider, defaults] a provider that accepts the request and then sends nothing surfaces in Codex as 'provider sent nothing for N s', within 2 minutes with the defaults", async () => {
     // The proxy's default bounds; Codex with one try (the budget arithmetic below covers the launcher's retries).
     rig = await Rig.start({ knobs: { request_max_retries: 0, stream_max_retries: 0, stream_idle_timeout_ms: CODEX_RETRIES.stream_idle_timeout_ms } });
     rig.provider.otherwise({ kind: "silence", beforeFirstByte: true });

@@ -78,8 +78,8 @@ describe("the command-code backend in the proxy process", () => {
     expect(debugLines()[0]).toContain(" parsed_tool_calls=1 recovered_by=raw_json ");
   });
 
-  it("retries a 503 before the first byte and then streams the answer", async () => {
-    cc.then({ kind: "status", status: 503, body: { error: { message: "busy" } } }, { kind: "text", text: "After the retry." });
+  it("retries a 503 with a short Retry-After before the first byte and then streams the answer", async () => {
+    cc.then({ kind: "status", status: 503, body: { error: { message: "busy" } }, headers: { "Retry-After": "1" } }, { kind: "text", text: "After the retry." });
     const reply = await postSse(`${proxy.url}/v1/responses`, turn("hi"));
     expect(reply.status).toBe(200);
     expect(completed(reply.events).output[0].content[0].text).toBe("After the retry.");
