@@ -31,6 +31,8 @@ export interface UpstreamReply {
   headers: Soup.MessageHeaders;
   stream: Gio.InputStream;
   contentType: string;
+  /** When this attempt went out: the first-byte bound counts from here. */
+  sentAtMs: number;
 }
 
 export interface RetryNotice {
@@ -100,6 +102,7 @@ export class UpstreamClient {
     for (const [name, value] of Object.entries(request.headers)) headers.replace(name, value);
     if (request.body) message.set_request_body_from_bytes(request.contentType ?? "application/json", new GLib.Bytes(request.body));
     let timedOut = false;
+    const sentAtMs = Date.now();
     const attempt = new Gio.Cancellable();
     // The link outlives this call on purpose: cancelling the request later (the client went away
     // mid-stream) must cancel the libsoup message itself, which closes the upstream connection,
@@ -119,6 +122,7 @@ export class UpstreamClient {
         headers: responseHeaders,
         stream,
         contentType: responseHeaders.get_content_type()[0] ?? "",
+        sentAtMs,
       };
     } catch (e) {
       if (timedOut) throw new UpstreamError("timeout", `provider sent nothing for ${Math.round(headersTimeoutMs / 1000)} s (no response headers)`, e);

@@ -57,7 +57,7 @@ export interface ResponsesRouteDeps {
 const MAX_ERROR_BODY = 1024 * 1024;
 
 type SendResult =
-  | { kind: "reply"; call: UpstreamCall; reply: UpstreamReply; sentAtMs: number }
+  | { kind: "reply"; call: UpstreamCall; reply: UpstreamReply }
   /** `silent`: no response headers within the first-byte bound (a stream then fails like any other). */
   | { kind: "failed"; status: number; message: string; code: string | null; headers: Record<string, string>; silent?: boolean }
   | { kind: "client_gone" };
@@ -206,11 +206,11 @@ export class ResponsesRoute {
           if (ttfbMs === null) ttfbMs = Date.now() - started;
           await out.write(events.map((e) => formatSse(e.type, e)).join(""));
         };
-        outcome = await this.#pumpAll(ctx, call, upstreamReply, sent.sentAtMs, translator, stream, clientAuth, cancellable, emit);
+        outcome = await this.#pumpAll(ctx, call, upstreamReply, translator, stream, clientAuth, cancellable, emit);
         if (out.closed && outcome !== "completed") outcome = "client_gone";
         out.end();
       } else {
-        outcome = await this.#pumpAll(ctx, call, upstreamReply, sent.sentAtMs, translator, stream, clientAuth, cancellable, async () => {});
+        outcome = await this.#pumpAll(ctx, call, upstreamReply, translator, stream, clientAuth, cancellable, async () => {});
         const response = translator.response;
         status = response.status === "failed" ? 502 : 200;
         if (status === 200) sendJson(msg, 200, response, { "x-request-id": id });
@@ -262,7 +262,6 @@ export class ResponsesRoute {
       // No key here and none from the adapter (a login's access token): the client's own is the key.
       if (!deps.apiKey && clientAuth && !call.headers?.Authorization) headers.Authorization = clientAuth;
       let upstreamReply: UpstreamReply;
-      const sentAtMs = Date.now();
       try {
         upstreamReply = await deps.upstream.sendWithRetries(
           { method: "POST", url: call.url ?? withSecretQuery(joinUrl(deps.targetUrl, call.path), deps.targetSecrets.secretQuery), headers,
@@ -291,7 +290,7 @@ export class ResponsesRoute {
         deps.log.write(formatLogLine(id, "upstream_error", { kind: failureKind(e.kind) }, { message }));
         return { kind: "failed", status: 502, message: `upstream unreachable: ${message}`, code: e.kind, headers: {} };
       }
-      if (upstreamReply.status < 400) return { kind: "reply", call, reply: upstreamReply, sentAtMs };
+      if (upstreamReply.status < 400) return { kind: "reply", call, reply: upstreamReply };
 
       const text = await new BodyReader(upstreamReply.stream, cancellable, ctx.bounds.idleS * 1000).text(MAX_ERROR_BODY).catch(() => "");
       const described = describeUpstreamError(upstreamReply.status, text);
@@ -337,11 +336,11 @@ export class ResponsesRoute {
    * Pumps a reply into the translator, then the follow-ups the translator asks for (continuation()),
    * each sent like the first; returns how the response ended.
    */
-  async #pumpAll(ctx: RequestContext, call: UpstreamCall, reply: UpstreamReply, sentAtMs: number, translator: ReplyTranslator, stream: boolean,
+  async #pumpAll(ctx: RequestContext, call: UpstreamCall, reply: UpstreamReply, translator: ReplyTranslator, stream: boolean,
     clientAuth: string | null, cancellable: Gio.Cancellable, emit: (events: ResponsesEvent[]) => Promise<void>): Promise<string> {
     const { id } = ctx;
     await emit(translator.start());
-    let outcome = await this.#pump(ctx, reply, sentAtMs, call.framing ?? "sse", translator, cancellable, emit);
+    let outcome = await this.#pump(ctx, reply, call.framing ?? "sse", translator, cancellable, emit);
     for (let next = translator.ended ? null : translator.continuation?.() ?? null; next; next = translator.ended ? null : translator.continuation?.() ?? null) {
       this.deps.log.write(formatLogLine(id, "continuation"));
       const sent = await this.#send(ctx, next, stream, clientAuth, cancellable);
@@ -350,7 +349,7 @@ export class ResponsesRoute {
         await emit(translator.fail("upstream_error", sent.message));
         return "failed";
       }
-      outcome = await this.#pump(ctx, sent.reply, sent.sentAtMs, sent.call.framing ?? "sse", translator, cancellable, emit);
+      outcome = await this.#pump(ctx, sent.reply, sent.call.framing ?? "sse", translator, cancellable, emit);
     }
     if (!translator.ended) {
       // A translator that kept the response open but asked for nothing more: end it as it stands.
@@ -361,12 +360,12 @@ export class ResponsesRoute {
   }
 
   /** Reads one provider reply into the translator; returns how it ended. */
-  async #pump(ctx: RequestContext, reply: UpstreamReply, sentAtMs: number, framing: StreamFraming, translator: ReplyTranslator,
+  async #pump(ctx: RequestContext, reply: UpstreamReply, framing: StreamFraming, translator: ReplyTranslator,
     cancellable: Gio.Cancellable, emit: (events: ResponsesEvent[]) => Promise<void>): Promise<string> {
     const { deps } = this;
     const { id } = ctx;
     const reader = new BodyReader(reply.stream, cancellable, ctx.bounds.idleS * 1000);
-    reader.expectFirstByteWithin(ctx.bounds.firstByteS * 1000, sentAtMs);
+    reader.expectFirstByteWithin(ctx.bounds.firstByteS * 1000, reply.sentAtMs);
     const decoder = new Utf8StreamDecoder();
     /** A stream that ends without its end marker ([DONE], response.completed) was cut short. */
     let cleanEnd = true;
