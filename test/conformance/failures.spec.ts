@@ -105,7 +105,7 @@ describe("conformance: upstream failures (real Codex CLI through the proxy)", ()
 
   it("[silent before headers] a provider that never answers the request: response.failed from the first-byte bound, not a bare 504", async () => {
     rig = await Rig.start({ proxyArgs: ["--first-byte-timeout", "2"], knobs: { stream_max_retries: 0, request_max_retries: 0 } });
-    rig.provider.otherwise({ kind: "silence", beforeHeaders: true });
+    rig.provider.otherwise({ kind: "stall" });
     const result = await rig.codexRun("say hi", ["--json"]);
     expect(result.exitCode).toBe(1);
     expect(codexShown(result).final).toContain("provider sent nothing for 2 s (no response headers)");

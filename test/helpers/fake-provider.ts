@@ -13,7 +13,8 @@ export type Reply =
   | { kind: "tools"; calls: ToolCallSpec[]; text?: string; reasoning?: string; usage?: { prompt: number; completion: number } }
   | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: "cut"; text: string; partialCall?: ToolCallSpec } // some deltas (maybe half a tool call), then the TCP connection is dropped
-  | { kind: "silence"; text?: string; beforeFirstByte?: boolean; beforeHeaders?: boolean } // headers (and maybe a delta, or not one byte of body), or not even headers, then nothing
+  | { kind: "silence"; text?: string; beforeFirstByte?: boolean } // headers (and maybe a delta, or not one byte of body), then nothing
+  | { kind: "stall" } // not even response headers: the connection stays open, silent
   | { kind: "truncated"; text: string } // some deltas, then a clean end of the body without finish_reason or [DONE]
   | { kind: "error_event"; text: string; error: Record<string, unknown> } // some deltas, then an error object in the stream (OpenRouter style)
   | { kind: "dynamic"; reply: (body: any) => Reply } // decided from the request body (a provider's own rules)
@@ -166,6 +167,7 @@ export class FakeProvider {
         return;
       case "cut":
       case "silence":
+      case "stall":
         await this.#raw(msg, reply, record);
         return;
     }
@@ -223,12 +225,19 @@ export class FakeProvider {
   }
 
   /** Writes the HTTP response by hand on the stolen connection, to cut it or leave it silent. */
-  async #raw(msg: Soup.ServerMessage, reply: Extract<Reply, { kind: "cut" | "silence" }>, record: Recorded): Promise<void> {
+  async #raw(msg: Soup.ServerMessage, reply: Extract<Reply, { kind: "cut" | "silence" | "stall" }>, record: Recorded): Promise<void> {
     const stream = msg.steal_connection();
+    if (reply.kind === "stall") {
+      stream.get_input_stream().read_bytes_async(1, GLib.PRIORITY_DEFAULT, null, () => {
+        record.clientGone = true;
+        stream.close(null);
+      });
+      return;
+    }
     const out = stream.get_output_stream();
     const hex = (s: string) => `${encoder.encode(s).length.toString(16)}\r\n${s}\r\n`;
-    let text = reply.kind === "silence" && reply.beforeHeaders ? "" : "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
-    if (!(reply.kind === "silence" && (reply.beforeFirstByte || reply.beforeHeaders))) {
+    let text = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+    if (!(reply.kind === "silence" && reply.beforeFirstByte)) {
       text += hex(chunk({ role: "assistant", content: "" }));
       if (reply.text) text += hex(chunk({ content: reply.text }));
       if (reply.kind === "cut" && reply.partialCall) {
@@ -237,7 +246,7 @@ export class FakeProvider {
         text += hex(chunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments.slice(0, Math.ceil(call.arguments.length / 2)) } }] }));
       }
     }
-    if (text) out.write_all(encoder.encode(text), null);
+    out.write_all(encoder.encode(text), null);
     out.flush(null);
     if (reply.kind === "cut") {
       // A chunk announced and not delivered: the connection drops mid-body (libsoup: PARTIAL_INPUT). A
