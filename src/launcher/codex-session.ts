@@ -59,7 +59,7 @@ export interface ProfileWrite {
  * not know, a model catalog that gives them a coding model's metadata (apply_patch and all).
  */
 export async function writeLauncherProfile(paths: AppPaths, options: { port: number; model: string; endpointName: string; models: string[];
-  codexPath: string | null; clientToken: string }, log: (line: string) => void): Promise<ProfileWrite> {
+  codexPath: string | null; clientToken: string; longestSilenceS?: number }, log: (line: string) => void): Promise<ProfileWrite> {
   ensurePrivateDir(paths.codexHome);
   let catalogPath: string | undefined;
   if (options.codexPath) {
@@ -71,7 +71,7 @@ export async function writeLauncherProfile(paths: AppPaths, options: { port: num
     } else if (!bundled) log("could not read Codex's model catalog; models it does not know will not get apply_patch");
   }
   writeFileAtomic(paths.codexProfile, buildLauncherProfile({ port: options.port, model: options.model, clientToken: options.clientToken,
-    providerName: `${options.endpointName} (Codex Launcher)`, catalogPath }), 0o600);
+    providerName: `${options.endpointName} (Codex Launcher)`, catalogPath, longestSilenceS: options.longestSilenceS }), 0o600);
   return { path: paths.codexProfile, catalogPath };
 }
 

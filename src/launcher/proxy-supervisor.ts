@@ -36,6 +36,8 @@ export interface ProxySpec {
   model: string;
   /** Sent to the provider whatever model Codex asks for (after a provider switch). */
   forceModel?: string;
+  /** Silence bounds of this endpoint (endpoints.json), or raised by the watchdog; unset: the per-model defaults. */
+  firstByteTimeoutS?: number;
   idleTimeoutS?: number;
 }
 
@@ -307,7 +309,8 @@ export class ProxySupervisor implements SupervisedProxy {
     const args = ["--port", String(port), "--backend", spec.backend, "--target-url", target.publicUrl, "--models-file", modelsFile,
       "--log-dir", this.paths.cacheDir, "--registry-dir", this.paths.registryDir, "--owner-lease", String(this.options.ownerLeaseS),
       "--orphan-idle-exit", String(this.options.orphanIdleExitS), "--drain-timeout", String(this.options.drainTimeoutS),
-      ...(spec.forceModel ? ["--force-model", spec.forceModel] : []), ...(spec.idleTimeoutS ? ["--idle-timeout", String(spec.idleTimeoutS)] : [])];
+      ...(spec.forceModel ? ["--force-model", spec.forceModel] : []), ...(spec.idleTimeoutS ? ["--idle-timeout", String(spec.idleTimeoutS)] : []),
+      ...(spec.firstByteTimeoutS ? ["--first-byte-timeout", String(spec.firstByteTimeoutS)] : [])];
     // Its own session (setsid execs in place: same pid): a terminal's Ctrl-C or hang-up aimed at the
     // launcher does not reach the proxy, which the launcher stops itself, after a drain.
     const setsid = GLib.find_program_in_path("setsid");

@@ -1,6 +1,7 @@
 // The launcher's one use case, shared by the window, `--headless` and the watchdog's actions:
 // endpoint → proxy spec → a healthy proxy (reused, adopted or started) → Codex's profile pointing at it.
-import type { Endpoint } from "../lib/endpoints.js";
+import { endpointSilence, type Endpoint } from "../lib/endpoints.js";
+import { silenceBounds } from "../proxy/silence.js";
 import { isServedBackend } from "../lib/backend-types.js";
 import type { AppContext } from "./app-context.js";
 import { cleanupStaleProxies } from "./cleanup.js";
@@ -40,8 +41,10 @@ export class LauncherSession {
   }
 
   async specFor(endpoint: Endpoint, model: string): Promise<ProxySpec> {
+    const silence = endpointSilence(endpoint);
     return { endpointName: endpoint.name, backend: endpoint.backend_type, targetUrl: endpoint.base_url, apiKey: await this.ctx.endpoints.keyFor(endpoint.name),
-      models: endpoint.models.length ? endpoint.models : [model], model };
+      models: endpoint.models.length ? endpoint.models : [model], model,
+      ...(silence.firstByteS ? { firstByteTimeoutS: silence.firstByteS } : {}), ...(silence.idleS ? { idleTimeoutS: silence.idleS } : {}) };
   }
 
   /** The port the proxy used last time, so a Codex started earlier finds it again. */
@@ -88,8 +91,12 @@ export class LauncherSession {
 
   /** Codex's profile for the proxy on `port`. */
   writeProfile(port: number, model: string, endpointName: string, models: string[]): Promise<ProfileWrite> {
-    return writeLauncherProfile(this.ctx.paths, { port, model, endpointName, models, codexPath: this.codexPath, clientToken: this.ctx.clientToken },
-      (line) => this.ctx.log.write(line));
+    // Codex's own idle timeout must stay above the proxy's bounds for this endpoint and model, so that the
+    // proxy's "provider sent nothing for N s" is what Codex shows.
+    const endpoint = this.ctx.endpoints.doc.endpoints.find((e) => e.name === endpointName);
+    const bounds = silenceBounds(model, endpoint ? endpointSilence(endpoint) : {});
+    return writeLauncherProfile(this.ctx.paths, { port, model, endpointName, models, codexPath: this.codexPath, clientToken: this.ctx.clientToken,
+      longestSilenceS: Math.max(bounds.firstByteS, bounds.idleS) }, (line) => this.ctx.log.write(line));
   }
 
   /** Everything Codex needs before it starts: the proxy, and the profile pointing at it. */

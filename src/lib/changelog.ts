@@ -11,11 +11,11 @@ export const RELEASES: readonly Release[] = [
   { version: "4.0.0", date: "2026-11-25", notes: [
     "Native GTK3 rewrite in TypeScript on GJS, packaged as a .deb (codex-launcher, codex-launcher-proxy)",
     "Translate proxy on libsoup: Responses API ↔ Chat Completions with streaming tool calls, apply_patch and namespace tools",
-    "Retries before the first byte honour Retry-After (capped 60 s); stream idle timeout; 8 MB backpressure; pooled connections",
-    "GET /monitoring with request, error and latency figures; provider quirks learned into provider-caps.json",
+    "One retry budget with Codex (at most 2 proxy retries per turn); first-byte and idle bounds per model; 8 MB backpressure; pooled connections",
+    "GET /monitoring with request, error and latency figures; provider quirks learned into provider-caps.json only once a retry was answered",
     "API keys in the desktop keyring (libsecret) with a 0600 file fallback",
     "config.toml edited in place: comments and your other settings are kept, a backup is made each time",
-    "Tested end to end with the real Codex CLI 0.169.0 and the openai npm SDK",
+    "Codex conformance matrix passed with the real Codex CLI 0.169.0 and 0.171.0; tested with the openai npm SDK",
   ] },
   { version: "3.8.0", date: "2026-05-22", notes: [
     "AI Monitoring — self-healing watchdog with 3-tier response system",

@@ -25,6 +25,8 @@ export interface LauncherProfile {
   clientToken: string;
   /** model_catalog_json, when the launcher wrote a catalog for models Codex does not know. */
   catalogPath?: string;
+  /** The proxy's longest silence bound for this endpoint and model (s): Codex's own idle timeout stays above it. */
+  longestSilenceS?: number;
 }
 
 export class CodexConfigError extends Error {
@@ -42,8 +44,15 @@ export function parseCodexConfig(text: string): TomlTable {
   }
 }
 
-/** Retries Codex does on top of the proxy's own (see the README's retry budget). */
-export const CODEX_RETRIES = { request_max_retries: 2, stream_max_retries: 3, stream_idle_timeout_ms: 330000 };
+/**
+ * Codex's own retries, the larger part of the one retry budget (README, "Retries and silence"; the proxy
+ * adds at most 2 upstream requests per turn, src/proxy/retry-policy.ts). A failed stream (cut, provider
+ * error, the proxy's "provider sent nothing for N s") is tried stream_max_retries + 1 = 3 times, so a
+ * silent provider reaches the user as an error after about 3 × 30 s with the default bounds
+ * (src/proxy/silence.ts). stream_idle_timeout_ms stays above every bound of the proxy, whose message is
+ * the clearer one.
+ */
+export const CODEX_RETRIES = { request_max_retries: 2, stream_max_retries: 2, stream_idle_timeout_ms: 330000 };
 
 /** The text of codex-launcher.config.toml. */
 export function buildLauncherProfile(p: LauncherProfile): string {
@@ -54,6 +63,7 @@ export function buildLauncherProfile(p: LauncherProfile): string {
     wire_api: "responses",
     experimental_bearer_token: p.clientToken,
     ...CODEX_RETRIES,
+    stream_idle_timeout_ms: Math.max(CODEX_RETRIES.stream_idle_timeout_ms, ((p.longestSilenceS ?? 0) + 30) * 1000),
   };
   return [
     "# Written by Codex Launcher: the settings of `codex --profile codex-launcher` (Codex through the launcher's",

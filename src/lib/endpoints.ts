@@ -1,6 +1,7 @@
 // The endpoints.json model of the original app, with validation and edits. Pure.
 // Sections and fields this version does not know (ai_monitoring, bgp pools, prompt_enhancer, ...) are
 // carried through untouched when saving.
+import { MAX_SILENCE_S, validBound, type SilenceOverrides } from "../proxy/silence.js";
 import { BACKEND_TYPES, type BackendType } from "./backend-types.js";
 
 export interface Endpoint {
@@ -12,6 +13,10 @@ export interface Endpoint {
   default_model: string;
   models: string[];
   provider_preset: string;
+  /** Seconds this provider may take before the first byte of an answer (overrides the per-model default). */
+  first_byte_timeout_s?: number;
+  /** Seconds of silence inside an answer before it fails (overrides the per-model default). */
+  idle_timeout_s?: number;
   /** Anything else the original or a newer version wrote for this endpoint. */
   [extra: string]: unknown;
 }
@@ -58,6 +63,9 @@ export function parseEndpoints(text: string): EndpointsDoc {
     if (!(BACKEND_TYPES as readonly string[]).includes(backend)) throw new EndpointsFormatError(`endpoint '${name}' has unknown backend_type '${backend}'`);
     const models = e.models ?? [];
     if (!Array.isArray(models) || models.some((m) => typeof m !== "string")) throw new EndpointsFormatError(`endpoint '${name}': models must be a list of strings`);
+    for (const key of SILENCE_KEYS)
+      if (e[key] !== undefined && validBound(e[key]) === undefined)
+        throw new EndpointsFormatError(`endpoint '${name}': ${key} must be a whole number of seconds from 1 to ${MAX_SILENCE_S}`);
     return {
       ...e,
       name,
@@ -72,6 +80,13 @@ export function parseEndpoints(text: string): EndpointsDoc {
   const def = doc.default;
   if (def !== undefined && def !== null && typeof def !== "string") throw new EndpointsFormatError("\"default\" must be an endpoint name or null");
   return { ...doc, default: endpoints.some((e) => e.name === def) ? (def as string) : endpoints[0]?.name ?? null, endpoints };
+}
+
+/** The per-endpoint overrides of the silence bounds (src/proxy/silence.ts has the defaults table). */
+const SILENCE_KEYS = ["first_byte_timeout_s", "idle_timeout_s"] as const;
+
+export function endpointSilence(e: Endpoint): SilenceOverrides {
+  return { firstByteS: validBound(e.first_byte_timeout_s), idleS: validBound(e.idle_timeout_s) };
 }
 
 export function serializeEndpoints(doc: EndpointsDoc): string {

@@ -15,7 +15,8 @@ import { ProxyMetrics } from "./metrics.js";
 import { modelsDocument, parseModelsFile } from "./models.js";
 import type { ProxyOptions } from "./options.js";
 import { ResponseStore } from "./response-store.js";
-import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
+import { DEFAULT_RETRY_POLICY, TurnRetryLedger } from "./retry-policy.js";
+import { SILENCE_DEFAULTS } from "./silence.js";
 import { ResponsesRoute } from "./routes/responses.js";
 import { ProxyServer } from "./server.js";
 import type { AdapterHttp, LoginFile } from "./translate/contract.js";
@@ -109,7 +110,9 @@ export function createProxyApp(options: ProxyOptions, models: string[]): ProxyAp
     route = new ResponsesRoute({
       adapter, providerHeaders: backend.headers(options.apiKey), upstream, targetUrl: options.targetUrl, apiKey: options.apiKey, store, metrics, log,
       readBody: (msg, maxDepth) => server.requestBody(msg, maxDepth), secrets, targetSecrets: options.targetSecrets, clientTokenRequired: options.clientToken !== null,
-      retryPolicy: DEFAULT_RETRY_POLICY, idleTimeoutMs: options.idleTimeoutS * 1000, maxBodyBytes: options.maxBodyMb * 1024 * 1024,
+      retryPolicy: DEFAULT_RETRY_POLICY, retryLedger: new TurnRetryLedger(),
+      silence: { ...(options.firstByteTimeoutS ? { firstByteS: options.firstByteTimeoutS } : {}), ...(options.idleTimeoutS ? { idleS: options.idleTimeoutS } : {}) },
+      maxBodyBytes: options.maxBodyMb * 1024 * 1024,
       maxStreamBufferBytes: MAX_STREAM_BUFFER_BYTES, onStreamCount: (d) => (server.activeStreams += d), gc: server.gc,
       forceModel: options.forceModel,
     });
@@ -126,7 +129,11 @@ export function createProxyApp(options: ProxyOptions, models: string[]): ProxyAp
   server.route("GET", "/monitoring", (msg) => {
     const snapshot = metrics.snapshot(Date.now());
     const lastError = snapshot.last_error ? { ...snapshot.last_error, message: redactSecrets(snapshot.last_error.message, secrets) } : null;
+    // The silence bounds: overrides (per endpoint, or raised by the watchdog) and the per-model defaults.
+    const overrides = route?.silenceOverrides ?? {};
     sendJson(msg, 200, { ...server.health(), ...snapshot, last_error: lastError, idle_timeout_s: route ? route.idleTimeoutS : null,
+      silence: { first_byte_timeout_s: overrides.firstByteS ?? null, idle_timeout_s: overrides.idleS ?? null,
+        defaults: SILENCE_DEFAULTS.map((c) => ({ class: c.name, models: c.examples, first_byte_timeout_s: c.firstByteS, idle_timeout_s: c.idleS })) },
       response_store: { entries: store.size, bytes: store.bytes } });
   });
   // Admin routes (client token required like every route but /health).

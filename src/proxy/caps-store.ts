@@ -1,16 +1,17 @@
 // provider-caps.json: quirks learned per endpoint and model, kept 24 h. A file that fails to parse is
 // kept aside (provider-caps.json.corrupt-<time>) and learning starts over; the watchdog's
-// "clear schema cache" action deletes the file, which this store notices on the next request.
+// "clear schema cache" action deletes the file and the AI Monitor window's Clear rewrites it, which this
+// store notices on the next request (it rereads the file whenever its modification time changed).
 import Gio from "gi://Gio";
 import GLib from "gi://GLib";
-import { parseCapsFile, serializeCaps, type CapsData } from "./caps.js";
+import { CAPS_TTL_MS, parseCapsFile, serializeCaps, withoutQuirksOf, type CapsData } from "./caps.js";
 import { formatLogLine } from "./log-lines.js";
 
 export class CapsStore {
   #data: CapsData = { version: 1, entries: {} };
   #loadedMtime: number | null = null;
 
-  constructor(readonly path: string, private readonly log: (line: string) => void, private readonly ttlMs = 24 * 3600 * 1000) {}
+  constructor(readonly path: string, private readonly log: (line: string) => void, private readonly ttlMs = CAPS_TTL_MS) {}
 
   /** Quirks to drop for this endpoint and model (reloading the file when it changed on disk). */
   quirksFor(key: string): Set<string> {
@@ -25,6 +26,20 @@ export class CapsStore {
     const existing = new Set(this.quirksFor(key));
     for (const q of quirks) existing.add(q);
     this.#data.entries[key] = { drop: [...existing].sort(), learned_at: new Date().toISOString() };
+    this.log(formatLogLine(null, "caps", { state: "learned", quirks: [...quirks].sort().join(",") }, { key }));
+    this.#save();
+  }
+
+  /** A lesson that coincided with a refusal: gone from memory and from the file. */
+  forget(key: string, quirks: readonly string[]): void {
+    this.#refresh();
+    if (!this.#data.entries[key]) return;
+    this.#data = withoutQuirksOf(this.#data, key, quirks);
+    this.log(formatLogLine(null, "caps", { state: "forgotten", quirks: [...quirks].sort().join(",") }, { key }));
+    this.#save();
+  }
+
+  #save(): void {
     try {
       GLib.mkdir_with_parents(GLib.path_get_dirname(this.path), 0o700);
       Gio.File.new_for_path(this.path).replace_contents(new TextEncoder().encode(serializeCaps(this.#data)), null, false,

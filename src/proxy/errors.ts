@@ -50,3 +50,27 @@ export function describeUpstreamError(status: number, bodyText: string): { messa
   }
   return { message: fallback, code: null };
 }
+
+/**
+ * How providers say a request is longer than the model's context window: OpenAI's code, and the
+ * messages of those that send none (DeepSeek, Anthropic, Gemini, OpenRouter, vLLM, Ollama, Groq, ...).
+ */
+const CONTEXT_CODES = new Set(["context_length_exceeded", "string_above_max_length", "model_context_window_exceeded", "context_window_exceeded"]);
+const CONTEXT_MESSAGE = new RegExp([
+  "maximum context length", "context[ _-]?length", "context window", "context limit", "prompt is too long", "input is too long",
+  "too many (input )?tokens", "exceeds? the (model's )?(maximum|max|limit)", "input token count", "maximum (number of )?tokens allowed",
+  "reduce the length of the (messages|prompt|input)", "tokens? (exceed|exceeds|exceeded) ", "longer than the model's",
+].join("|"), "i");
+
+/**
+ * True when a provider's error says the request does not fit the model's context. Codex shows its own
+ * "ran out of room in the model's context window" (and stops retrying) only for the code
+ * `context_length_exceeded`, so the proxy sends that code whatever the provider called it.
+ */
+export function isContextLengthError(status: number, code: string | null, message: string): boolean {
+  if (code !== null && CONTEXT_CODES.has(code)) return true;
+  if (status !== 400 && status !== 413 && status !== 422 && status !== 0) return false;
+  // "max_tokens … exceeds the limit" is about the answer's length, not the context: left to the adapters.
+  if (/max_tokens|max_completion_tokens|max_output_tokens|output tokens/i.test(message) && !/context/i.test(message)) return false;
+  return CONTEXT_MESSAGE.test(message);
+}

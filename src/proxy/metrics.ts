@@ -2,7 +2,36 @@
 
 export type UpstreamErrorKind =
   | "http_4xx" | "http_429" | "http_5xx" | "connection_refused" | "connection_reset" | "dns" | "tls"
-  | "timeout" | "idle_timeout" | "stream_error" | "client_gone" | "other";
+  | "timeout" | "first_byte_timeout" | "idle_timeout" | "cut" | "provider_error" | "stream_error" | "client_gone" | "other";
+
+/** The classes /monitoring counts upstream failures in (what AI Monitoring shows). */
+export type FailureClass = "reset" | "timeout" | "provider_error" | "unreachable" | "other";
+
+/** A client that went away is not the provider's failure: no class. */
+export function failureClass(kind: UpstreamErrorKind): FailureClass | null {
+  switch (kind) {
+    case "connection_reset":
+    case "cut":
+      return "reset";
+    case "timeout":
+    case "first_byte_timeout":
+    case "idle_timeout":
+      return "timeout";
+    case "http_4xx":
+    case "http_429":
+    case "http_5xx":
+    case "provider_error":
+      return "provider_error";
+    case "connection_refused":
+    case "dns":
+    case "tls":
+      return "unreachable";
+    case "client_gone":
+      return null;
+    default:
+      return "other";
+  }
+}
 
 interface Sample {
   atMs: number;
@@ -13,6 +42,7 @@ interface Sample {
 export class ProxyMetrics {
   readonly byStatus = new Map<number, number>();
   readonly upstreamErrors = new Map<UpstreamErrorKind, number>();
+  readonly failuresByClass = new Map<FailureClass, number>();
   lastError: { at: string; kind: UpstreamErrorKind; message: string } | null = null;
   activeStreams = 0;
   tokensIn = 0;
@@ -30,6 +60,8 @@ export class ProxyMetrics {
 
   recordUpstreamError(kind: UpstreamErrorKind, message: string, nowMs: number): void {
     this.upstreamErrors.set(kind, (this.upstreamErrors.get(kind) ?? 0) + 1);
+    const cls = failureClass(kind);
+    if (cls) this.failuresByClass.set(cls, (this.failuresByClass.get(cls) ?? 0) + 1);
     this.lastError = { at: new Date(nowMs).toISOString(), kind, message };
   }
 
@@ -45,6 +77,7 @@ export class ProxyMetrics {
     return {
       requests_by_status: Object.fromEntries([...this.byStatus].map(([k, v]) => [String(k), v])),
       upstream_errors: Object.fromEntries(this.upstreamErrors),
+      upstream_failures: { reset: 0, timeout: 0, provider_error: 0, unreachable: 0, other: 0, ...Object.fromEntries(this.failuresByClass) },
       active_streams: this.activeStreams,
       last_error: this.lastError,
       tokens: { input: this.tokensIn, output: this.tokensOut },

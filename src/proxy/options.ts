@@ -13,7 +13,8 @@ export const PROXY_FLAGS = {
   config: { kind: "string", help: "JSON file with these same settings (flags win)" },
   "models-file": { kind: "string", help: "JSON file listing the models served on /v1/models" },
   "log-dir": { kind: "string", help: "directory for proxy.log and provider-caps.json (default ~/.cache/codex-proxy)" },
-  "idle-timeout": { kind: "int", min: 1, max: 86400, help: "seconds of upstream silence before a stream is failed (default 300)" },
+  "first-byte-timeout": { kind: "int", min: 1, max: 3600, help: "seconds the provider may take to start answering (default per model: 30, reasoning models 90)" },
+  "idle-timeout": { kind: "int", min: 1, max: 3600, help: "seconds of silence inside an answer before it is failed (default per model: 30, reasoning models 90)" },
   "force-model": { kind: "string", help: "send this model to the provider whatever the client asks for" },
   "max-body-mb": { kind: "int", min: 1, max: 1024, help: "largest accepted request body in MB (default 32)" },
   "client-token-file": { kind: "string", help: "require this file's token as `Authorization: Bearer` (or set CODEX_LAUNCHER_CLIENT_TOKEN)" },
@@ -38,7 +39,9 @@ export interface ProxyOptions {
   configFile?: string;
   modelsFile?: string;
   logDir?: string;
-  idleTimeoutS: number;
+  /** Overrides of the per-model silence bounds (silence.ts); unset: the defaults table. */
+  firstByteTimeoutS?: number;
+  idleTimeoutS?: number;
   maxBodyMb: number;
   forceModel?: string;
   /** Required from clients on every route but /health; null: not required (standalone use). */
@@ -59,7 +62,6 @@ export interface ProxyOptions {
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = "127.0.0.1";
-export const DEFAULT_IDLE_TIMEOUT_S = 300;
 export const DEFAULT_MAX_BODY_MB = 32;
 export const DEFAULT_ORPHAN_IDLE_EXIT_S = 300;
 export const DEFAULT_DRAIN_TIMEOUT_S = 5;
@@ -144,7 +146,8 @@ export function resolveProxyCommand(
     configFile: flags.config,
     modelsFile: flags["models-file"] ?? fromFile.modelsFile,
     logDir: flags["log-dir"],
-    idleTimeoutS: flags["idle-timeout"] ?? DEFAULT_IDLE_TIMEOUT_S,
+    firstByteTimeoutS: flags["first-byte-timeout"],
+    idleTimeoutS: flags["idle-timeout"],
     maxBodyMb: flags["max-body-mb"] ?? DEFAULT_MAX_BODY_MB,
     forceModel: flags["force-model"],
     clientToken,

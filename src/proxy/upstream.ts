@@ -31,6 +31,8 @@ export interface UpstreamReply {
   headers: Soup.MessageHeaders;
   stream: Gio.InputStream;
   contentType: string;
+  /** When this attempt went out: the first-byte bound counts from here. */
+  sentAtMs: number;
 }
 
 export interface RetryNotice {
@@ -51,6 +53,10 @@ export function classifyGError(error: unknown): { kind: UpstreamErrorKind; messa
     if (error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.TIMED_OUT)) return { kind: "timeout", message: `Connection timed out: ${message}` };
     if (error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.CONNECTION_CLOSED) || error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.BROKEN_PIPE))
       return { kind: "connection_reset", message: `Connection reset: ${message}` };
+    // libsoup's word for a connection that closed before the body's end (no last chunk, short of
+    // Content-Length): the provider dropped the connection mid-answer.
+    if (error.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.PARTIAL_INPUT))
+      return { kind: "connection_reset", message: `Connection reset: the provider dropped the connection mid-answer (${message})` };
     if (error.domain === Gio.resolver_error_quark()) return { kind: "dns", message: `DNS lookup failed: ${message}` };
     if (error.domain === Gio.tls_error_quark()) return { kind: "tls", message: `TLS error: ${message}` };
     if (/reset by peer/i.test(message)) return { kind: "connection_reset", message: `Connection reset: ${message}` };
@@ -96,6 +102,7 @@ export class UpstreamClient {
     for (const [name, value] of Object.entries(request.headers)) headers.replace(name, value);
     if (request.body) message.set_request_body_from_bytes(request.contentType ?? "application/json", new GLib.Bytes(request.body));
     let timedOut = false;
+    const sentAtMs = Date.now();
     const attempt = new Gio.Cancellable();
     // The link outlives this call on purpose: cancelling the request later (the client went away
     // mid-stream) must cancel the libsoup message itself, which closes the upstream connection,
@@ -115,9 +122,10 @@ export class UpstreamClient {
         headers: responseHeaders,
         stream,
         contentType: responseHeaders.get_content_type()[0] ?? "",
+        sentAtMs,
       };
     } catch (e) {
-      if (timedOut) throw new UpstreamError("timeout", `upstream timed out: no response headers within ${Math.round(headersTimeoutMs / 1000)} s`, e);
+      if (timedOut) throw new UpstreamError("timeout", `provider sent nothing for ${Math.round(headersTimeoutMs / 1000)} s (no response headers)`, e);
       if (cancellable.is_cancelled()) throw new UpstreamError("client_gone", "request cancelled: the client went away", e);
       const { kind, message: text } = classifyGError(e);
       throw new UpstreamError(kind, text, e);
@@ -127,13 +135,14 @@ export class UpstreamClient {
   }
 
   /**
-   * Sends with retries before the first byte: 429/502/503/504 (honouring Retry-After, capped) and
-   * connection failures. Returns the last reply, which may still be an error status for the caller
-   * to report; throws the last UpstreamError when no attempt got an HTTP reply.
+   * Sends with retries before the first byte, as the retry policy allows: a refused or reset
+   * connection, and a 429/502/503/504 with a short Retry-After, while the turn's budget lasts
+   * (retry-policy.ts). Returns the last reply, which may still be an error status for the caller to
+   * report; throws the last UpstreamError when no attempt got an HTTP reply.
    */
-  async sendWithRetries(request: UpstreamRequest, policy: RetryPolicy, cancellable: Gio.Cancellable, headersTimeoutMs: number,
+  async sendWithRetries(request: UpstreamRequest, policy: RetryPolicy, budget: RetryBudget, cancellable: Gio.Cancellable, headersTimeoutMs: number,
     onRetry: (notice: RetryNotice) => void): Promise<UpstreamReply> {
-    for (let attempt = 1; ; attempt++) {
+    for (;;) {
       let reply: UpstreamReply | null = null;
       let failure: UpstreamError | null = null;
       try {
@@ -143,22 +152,28 @@ export class UpstreamClient {
         failure = e;
       }
       if (reply && reply.status < 400) return reply;
-      // A provider that took the whole header timeout is not asked again here: Codex retries the turn
-      // itself, and retrying in both places multiplies the silence the user waits through.
-      const retryable = failure ? ["connection_refused", "connection_reset", "dns"].includes(failure.kind) : true;
-      const delay = !retryable ? null : nextRetryDelay(
-        reply ? { kind: "status", status: reply.status, retryAfterMs: parseRetryAfter(reply.headers.get_one("Retry-After"), Date.now()) } : { kind: "connect-error" },
-        attempt, policy, Math.random());
+      const spent = budget.spent();
+      const delay = nextRetryDelay(
+        reply ? { kind: "status", status: reply.status, retryAfterMs: parseRetryAfter(reply.headers.get_one("Retry-After"), Date.now()) }
+          : { kind: "connect-error", failure: failure!.kind },
+        spent, policy, Math.random());
       if (delay === null) {
         if (reply) return reply;
         throw failure!;
       }
-      onRetry({ attempt, maxAttempts: policy.maxAttempts, delayMs: delay, status: reply?.status ?? null, kind: failure?.kind ?? null,
+      budget.spend();
+      onRetry({ attempt: spent + 1, maxAttempts: policy.turnBudget + 1, delayMs: delay, status: reply?.status ?? null, kind: failure?.kind ?? null,
         reason: reply ? `HTTP ${reply.status} ${statusPhrase(reply.status)}` : failure!.message });
       if (reply) await discard(reply.stream);
       if (!(await sleep(delay, cancellable))) throw new UpstreamError("client_gone", "request cancelled while waiting to retry");
     }
   }
+}
+
+/** The retries a request may still spend (its turn's, shared by all of Codex's attempts at it). */
+export interface RetryBudget {
+  spent(): number;
+  spend(): void;
 }
 
 async function discard(stream: Gio.InputStream): Promise<void> {
@@ -171,7 +186,8 @@ async function discard(stream: Gio.InputStream): Promise<void> {
 
 /**
  * Reads a body chunk by chunk; fails with kind "idle_timeout" when no byte arrives for `idleMs`
- * (a provider that went silent must not hold the stream open forever).
+ * (a provider that went silent must not hold the stream open forever), or "first_byte_timeout" when
+ * the body's first byte does not come within the bound set by expectFirstByteWithin().
  *
  * One watchdog timer per body, not per read: streams arrive a token at a time, and a GObject
  * cancellable, signal connection and GLib timer per token made the proxy slower with every request
@@ -180,6 +196,9 @@ async function discard(stream: Gio.InputStream): Promise<void> {
 export class BodyReader {
   #timedOut = false;
   #lastActivityMs = Date.now();
+  /** Until the first byte: how long the provider may think before it says anything (null: idleMs). */
+  #firstByteMs: number | null = null;
+  #gotByte = false;
   #watchdog = 0;
   readonly #own = new Gio.Cancellable();
   #link = 0;
@@ -194,7 +213,7 @@ export class BodyReader {
     this.#link = cancellable.connect(() => this.#own.cancel());
     const tick = Math.max(50, Math.min(1000, Math.floor(idleMs / 4)));
     this.#watchdog = GLib.timeout_add(GLib.PRIORITY_DEFAULT, tick, () => {
-      if (Date.now() - this.#lastActivityMs < this.idleMs) return GLib.SOURCE_CONTINUE;
+      if (Date.now() - this.#lastActivityMs < this.#boundMs) return GLib.SOURCE_CONTINUE;
       this.#timedOut = true;
       // Cancelling the request (not only this read) aborts the libsoup message: the silent
       // connection is closed instead of being kept for reuse.
@@ -205,10 +224,26 @@ export class BodyReader {
     });
   }
 
+  /**
+   * Gives the first byte `ms` counted from `sinceMs` (when the request went out), instead of the idle
+   * bound: a model may think longer before its first token than it pauses between tokens. The timer's
+   * tick stays the idle bound's.
+   */
+  expectFirstByteWithin(ms: number, sinceMs = Date.now()): void {
+    if (this.#gotByte) return;
+    this.#firstByteMs = ms;
+    this.#lastActivityMs = sinceMs;
+  }
+
+  get #boundMs(): number {
+    return !this.#gotByte && this.#firstByteMs !== null ? this.#firstByteMs : this.idleMs;
+  }
+
   async next(): Promise<Uint8Array | null> {
     try {
       const filled = (await this.#buffered.fill_async(-1, GLib.PRIORITY_DEFAULT, this.#own)) as unknown as number;
       this.#lastActivityMs = Date.now();
+      this.#gotByte = true;
       if (filled > 0) {
         const data = this.#buffered.peek_buffer();
         this.#buffered.skip(data.length, null);
@@ -218,7 +253,11 @@ export class BodyReader {
       return null;
     } catch (e) {
       this.#stopWatchdog();
-      if (this.#timedOut) throw new UpstreamError("idle_timeout", `upstream timed out: no data for ${Math.round(this.idleMs / 1000)} s (stream idle timeout)`, e);
+      if (this.#timedOut) {
+        const first = !this.#gotByte && this.#firstByteMs !== null;
+        throw new UpstreamError(first ? "first_byte_timeout" : "idle_timeout",
+          `provider sent nothing for ${Math.round(this.#boundMs / 1000)} s (${first ? "first byte timeout" : "stream idle timeout"})`, e);
+      }
       if (this.cancellable.is_cancelled() && !this.#timedOut) throw new UpstreamError("client_gone", "stream cancelled: the client went away", e);
       const { kind, message } = classifyGError(e);
       throw new UpstreamError(kind === "other" ? "stream_error" : kind, message, e);

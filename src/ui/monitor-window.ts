@@ -5,6 +5,8 @@ import GLib from "gi://GLib";
 import Gtk from "gi://Gtk?version=3.0";
 import { writeFileAtomic } from "../lib/files.js";
 import type { AppContext } from "../launcher/app-context.js";
+import { ProviderCapsFile } from "../launcher/provider-caps.js";
+import type { CapsProviderSummary } from "../proxy/caps.js";
 import type { MonitoringController } from "../watchdog/controller.js";
 import { DEFAULT_MONITORING, type MonitoringConfig } from "../watchdog/config.js";
 import { AI_MODEL_PRESETS } from "../watchdog/diagnosis.js";
@@ -12,6 +14,12 @@ import { costThisMonth, emptyStore, successRate, type IncidentStoreData } from "
 import type { MonitorEvent } from "../watchdog/watchdog.js";
 
 const TIER_ICON: Record<number, string> = { 0: "·", 1: "⚙", 2: "📚", 3: "🤖" };
+
+/** One provider's lessons as the window shows them: what is left out, per model. */
+export function capsLines(summary: CapsProviderSummary): string {
+  const models = summary.entries.map((e) => `${e.model || "(any model)"}: without ${e.drop.join(", ")}${e.expired ? " (expired)" : ""}`);
+  return `${summary.provider}\n   ${models.join("\n   ")}`;
+}
 
 /** The incident lines of the original window, newest first, with a 10-cell success bar. */
 export function incidentLines(store: IncidentStoreData): string[] {
@@ -44,12 +52,16 @@ export class MonitorWindow extends Gtk.Window {
   declare readonly viewLogButton: Gtk.Button;
   declare readonly clearButton: Gtk.Button;
   declare readonly exportButton: Gtk.Button;
+  /** Provider quirks learned into provider-caps.json: one row per provider, each with its Clear button. */
+  declare readonly capsList: Gtk.ListBox;
   confirm: Gtk.MessageDialog | null = null;
+  #caps: ProviderCapsFile | null = null;
   #unsubscribe: (() => void)[] = [];
   #loading = false;
 
   constructor(parent: Gtk.Window | null, private readonly ctx: AppContext, private readonly monitoring: MonitoringController) {
-    super({ title: "AI Monitoring", default_width: 620, default_height: 640, ...(parent ? { transient_for: parent } : {}) });
+    super({ title: "AI Monitoring", default_width: 620, default_height: 720, ...(parent ? { transient_for: parent } : {}) });
+    this.#caps = new ProviderCapsFile(ctx.paths.providerCaps);
     this.#build();
     this.#load();
     this.refresh();
@@ -116,6 +128,14 @@ export class MonitorWindow extends Gtk.Window {
     incidents.add(scroller);
     box.add(incidents);
 
+    // What the proxy learned to leave out for each provider (kept 24 h); Clear forgets one provider's lessons.
+    const capsFrame = new Gtk.Frame({ label: "Provider Quirks (provider-caps.json)" });
+    const capsList = new Gtk.ListBox({ selection_mode: Gtk.SelectionMode.NONE });
+    const capsScroller = new Gtk.ScrolledWindow({ min_content_height: 100, max_content_height: 160, propagate_natural_height: true });
+    capsScroller.add(capsList);
+    capsFrame.add(capsScroller);
+    box.add(capsFrame);
+
     const buttons = new Gtk.Box({ spacing: 6 });
     const viewLogButton = new Gtk.Button({ label: "View Monitoring Log" });
     const clearButton = new Gtk.Button({ label: "Clear Incident Store" });
@@ -126,7 +146,7 @@ export class MonitorWindow extends Gtk.Window {
     box.add(buttons);
     this.add(box);
     Object.assign(self, { enabledSwitch, presetCombo, urlEntry, modelEntry, keyEntry, showKey, intervalSpin, autoRestart, autoSwitch,
-      saveButton, statsLabel, statusLabel, incidentsBuffer, viewLogButton, clearButton, exportButton });
+      saveButton, statsLabel, statusLabel, incidentsBuffer, viewLogButton, clearButton, exportButton, capsList });
 
     presetCombo.connect("changed", () => {
       const preset = AI_MODEL_PRESETS.find((p) => p.label === presetCombo.get_active_id());
@@ -191,6 +211,50 @@ export class MonitorWindow extends Gtk.Window {
       ...(lines.length ? lines : ["No incidents recorded yet.", "", this.monitoring.config?.enabled ? "The watchdog is running; incidents appear here as they happen." : "Enable AI Monitoring and use Codex to populate the store."]),
     ].join("\n");
     this.incidentsBuffer.set_text(text, -1);
+    this.refreshCaps();
+  }
+
+  /** Rebuilds the provider quirks list from provider-caps.json. */
+  refreshCaps(): void {
+    for (const row of this.capsList.get_children()) row.destroy();
+    let providers: CapsProviderSummary[];
+    try {
+      providers = this.#caps?.list() ?? [];
+    } catch (e) {
+      this.capsList.add(new Gtk.Label({ label: (e as Error).message, xalign: 0, wrap: true, margin: 6 }));
+      this.capsList.show_all();
+      return;
+    }
+    if (providers.length === 0) this.capsList.add(new Gtk.Label({ label: "Nothing learned: every request goes to the providers as Codex sent it.", xalign: 0, margin: 6 }));
+    for (const summary of providers) {
+      const row = new Gtk.Box({ spacing: 8, margin: 4 });
+      row.add(new Gtk.Label({ label: capsLines(summary), xalign: 0, hexpand: true, selectable: true, wrap: true }));
+      const clear = new Gtk.Button({ label: "Clear", valign: Gtk.Align.CENTER, tooltip_text: `Forget what was learned about ${summary.provider}` });
+      clear.connect("clicked", () => this.clearProviderCaps(summary.provider));
+      row.add(clear);
+      this.capsList.add(row);
+    }
+    this.capsList.show_all();
+  }
+
+  /** The rows' providers and the text each shows (for specs and the accessibility tree alike). */
+  capsRows(): { provider: string | null; text: string }[] {
+    return this.capsList.get_children().map((row) => {
+      const box = (row as Gtk.ListBoxRow).get_child();
+      const label = box instanceof Gtk.Box ? box.get_children()[0] as Gtk.Label : box as Gtk.Label;
+      const text = label.get_label();
+      return { provider: box instanceof Gtk.Box ? text.split("\n")[0] : null, text };
+    });
+  }
+
+  clearProviderCaps(provider: string): void {
+    try {
+      const removed = this.#caps?.clear(provider) ?? 0;
+      this.statusLabel.set_text(`Forgot ${removed} learned ${removed === 1 ? "entry" : "entries"} for ${provider}; the proxy sends its requests unchanged from now on.`);
+    } catch (e) {
+      this.statusLabel.set_text(`Could not clear: ${(e as Error).message}`);
+    }
+    this.refreshCaps();
   }
 
   incidentsText(): string {

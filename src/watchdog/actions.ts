@@ -9,6 +9,7 @@ import type { AppPaths } from "../lib/paths.js";
 import { cleanupStaleProxies } from "../launcher/cleanup.js";
 import type { EndpointsStore } from "../launcher/endpoints-store.js";
 import type { ProxySpec, SupervisedProxy } from "../launcher/proxy-supervisor.js";
+import { silenceBounds } from "../proxy/silence.js";
 import type { ActionId } from "./rules.js";
 import type { Signal } from "./signals.js";
 
@@ -23,7 +24,9 @@ export interface ActionDeps {
 }
 
 /** The idle timeout is doubled per action, up to this bound (seconds). */
-const MAX_IDLE_TIMEOUT_S = 1200;
+/** The watchdog raises the idle bound up to 300 s: Codex's own stream idle timeout (330 s in the launcher's
+ * profile) must stay above it, or Codex would cut the stream before the proxy could say why. */
+const MAX_IDLE_TIMEOUT_S = 300;
 
 export class ActionExecutor {
   constructor(private readonly deps: ActionDeps) {}
@@ -45,8 +48,10 @@ export class ActionExecutor {
         case "increase_timeout": {
           const spec = supervisor.spec;
           if (!spec) return "no proxy settings to change";
-          const idle = Math.min(MAX_IDLE_TIMEOUT_S, (spec.idleTimeoutS ?? 300) * 2);
-          if (idle === spec.idleTimeoutS) return `the stream idle timeout is already at its ${MAX_IDLE_TIMEOUT_S} s bound`;
+          // Doubles the bound in force for the model in use (the endpoint's override, else the defaults table).
+          const current = silenceBounds(spec.model, { idleS: spec.idleTimeoutS }).idleS;
+          const idle = Math.min(MAX_IDLE_TIMEOUT_S, Math.max(current, current * 2));
+          if (idle <= current) return `the stream idle timeout is already at its ${MAX_IDLE_TIMEOUT_S} s bound`;
           // Changed in the running proxy: no restart, no stream cut.
           await supervisor.setIdleTimeout(idle);
           this.deps.write(`stream idle timeout raised to ${idle} s in the running proxy (no restart)`);

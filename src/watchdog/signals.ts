@@ -63,6 +63,8 @@ export function faultOfRecord(record: LogRecord): (Fault & { httpStatus?: number
       return event === "upstream_retry" && Number.isFinite(delay) ? { ...fault, retryAfterMs: Math.round(delay * 1000) } : fault;
     }
     case "stream_error":
+      // The provider's own error event mid-answer (a context overflow when it says so).
+      if (fields.kind === "provider_error" && fields.code === "context_length_exceeded") return f("D5", "context_overflow");
       if (fields.kind === "idle_timeout") return f("B5", "stream_idle");
       if (fields.kind === "first_byte_timeout") return f("B5", "timeout");
       if (fields.kind === "connection_reset" || fields.kind === "cut") return f("B6", "connection_reset");

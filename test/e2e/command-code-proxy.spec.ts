@@ -78,8 +78,8 @@ describe("the command-code backend in the proxy process", () => {
     expect(debugLines()[0]).toContain(" parsed_tool_calls=1 recovered_by=raw_json ");
   });
 
-  it("retries a 503 before the first byte and then streams the answer", async () => {
-    cc.then({ kind: "status", status: 503, body: { error: { message: "busy" } } }, { kind: "text", text: "After the retry." });
+  it("retries a 503 with a short Retry-After before the first byte and then streams the answer", async () => {
+    cc.then({ kind: "status", status: 503, body: { error: { message: "busy" } }, headers: { "Retry-After": "1" } }, { kind: "text", text: "After the retry." });
     const reply = await postSse(`${proxy.url}/v1/responses`, turn("hi"));
     expect(reply.status).toBe(200);
     expect(completed(reply.events).output[0].content[0].text).toBe("After the retry.");
@@ -93,7 +93,7 @@ describe("the command-code backend in the proxy process", () => {
     const first = await postSse(`${proxy.url}/v1/responses`, turn("hi"));
     expect(completed(first.events).output[0].content[0].text).toBe("First.");
     expect(cc.generateRequests().map((r) => r.body.params.max_tokens)).toEqual([64000, 32000]);
-    await waitFor(() => /adjusted status=400 .*max_tokens lowered to 32000 \(remembered for this model\)/.test(proxyLog()), 5000, "the analysis line");
+    await waitFor(() => /adjusted status=400 .*max_tokens lowered to 32000 \(remembered for this model once answered\)/.test(proxyLog()), 5000, "the analysis line");
     const caps = JSON.parse(readText(`${dir}/provider-caps.json`));
     expect(caps.entries[`${cc.url}|deepseek/deepseek-v4-flash`].drop).toEqual(["max_tokens:32000"]);
     const second = await postSse(`${proxy.url}/v1/responses`, turn("again"));

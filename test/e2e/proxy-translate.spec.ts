@@ -100,12 +100,34 @@ describe("proxy translation end to end (fake provider)", () => {
     expect(log()).toMatch(/upstream_retry kind=http_429 status=429 attempt=1 of=2 delay_s=1 detail="HTTP 429 Too Many Requests"/);
   });
 
-  it("passes a persistent 429 through with its Retry-After and an OpenAI-shaped error", async () => {
+  it("passes a persistent 429 through with a Retry-After and an OpenAI-shaped error, after the budget's 2 retries", async () => {
     provider.otherwise({ kind: "status", status: 429, headers: { "Retry-After": "0" }, body: { error: { message: "quota", code: "rate_limit" } } });
     const reply = await request("POST", `${proxy.url}/v1/responses`, JSON.stringify(turn("x")));
     expect(reply.status).toBe(429);
-    expect(reply.headers["retry-after"]).toBe("0");
+    // At least a second: a client told "0" retries in a tight loop.
+    expect(reply.headers["retry-after"]).toBe("1");
     expect(reply.json().error).toEqual(jasmine.objectContaining({ message: "upstream HTTP 429: quota", code: "rate_limit", type: "rate_limit_error" }));
+    expect(provider.chatRequests().length).toBe(3);
+  });
+
+  it("spends one budget per Codex turn: the next attempt of the same turn is not retried again", async () => {
+    provider.otherwise({ kind: "status", status: 429, headers: { "Retry-After": "0" }, body: { error: { message: "slow down" } } });
+    const headers = { "x-codex-turn-metadata": JSON.stringify({ session_id: "s-1", turn_id: "t-1" }) };
+    const first = await request("POST", `${proxy.url}/v1/responses`, JSON.stringify(turn("x")), headers);
+    const second = await request("POST", `${proxy.url}/v1/responses`, JSON.stringify(turn("x")), headers);
+    expect([first.status, second.status]).toEqual([429, 429]);
+    expect(provider.chatRequests().length).toBe(4);
+    const other = await request("POST", `${proxy.url}/v1/responses`, JSON.stringify(turn("x")), { "x-codex-turn-metadata": JSON.stringify({ session_id: "s-1", turn_id: "t-2" }) });
+    expect(other.status).toBe(429);
+    expect(provider.chatRequests().length).toBe(7);
+  });
+
+  it("passes a 429 without Retry-After on with one, growing within the turn, so that Codex retries it", async () => {
+    provider.otherwise({ kind: "status", status: 429, body: { error: { message: "busy" } } });
+    const headers = { "x-codex-turn-metadata": JSON.stringify({ session_id: "s-2", turn_id: "t-1" }) };
+    const waits: string[] = [];
+    for (let i = 0; i < 3; i++) waits.push((await request("POST", `${proxy.url}/v1/responses`, JSON.stringify(turn("x")), headers)).headers["retry-after"]);
+    expect(waits).toEqual(["1", "2", "4"]);
     expect(provider.chatRequests().length).toBe(3);
   });
 
@@ -118,12 +140,16 @@ describe("proxy translation end to end (fake provider)", () => {
     await waitFor(() => log().includes("upstream_error kind=http_5xx status=500"), 3000, "HTTP 500 log line");
   });
 
-  it("retries 503 with backoff and gives up with 503", async () => {
-    provider.otherwise({ kind: "status", status: 503 });
+  it("passes a 503 without Retry-After on at once (Codex retries 5xx itself), and waits out a short one", async () => {
+    provider.then({ kind: "status", status: 503 });
     const reply = await request("POST", `${proxy.url}/v1/responses`, JSON.stringify(turn("x")));
     expect(reply.status).toBe(503);
+    expect(provider.chatRequests().length).toBe(1);
+    provider.then({ kind: "status", status: 503, headers: { "Retry-After": "1" } }, { kind: "text", text: "back" });
+    const retried = await postSse(`${proxy.url}/v1/responses`, turn("x"));
+    expect(retried.status).toBe(200);
     expect(provider.chatRequests().length).toBe(3);
-    expect(log()).toContain("upstream_retry kind=http_5xx status=503 attempt=2 of=2");
+    expect(log()).toContain("upstream_retry kind=http_5xx status=503 attempt=1 of=2 delay_s=1");
   });
 
   it("answers 502 when the provider refuses connections, after retrying", async () => {
@@ -151,7 +177,7 @@ describe("proxy translation end to end (fake provider)", () => {
     const last = reply.events[reply.events.length - 1].data;
     expect(last.type).toBe("response.failed");
     expect(last.response.error.code).toBe("idle_timeout");
-    expect(log()).toContain("stream_error kind=idle_timeout message=\"upstream timed out: no data for 2 s");
+    expect(log()).toContain("stream_error kind=idle_timeout message=\"provider sent nothing for 2 s (stream idle timeout)");
   });
 
   it("cancels the upstream request when the client goes away", async () => {

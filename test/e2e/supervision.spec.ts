@@ -45,7 +45,7 @@ describe("supervision", () => {
     ctx = await makeTestContext(home);
     events = [];
     ctx.supervisor.onEvent((e) => events.push(e));
-    spec = { endpointName: "P", backend: "openai-compat", targetUrl: provider.url, apiKey: "", models: ["m"], model: "m", idleTimeoutS: 2 };
+    spec = { endpointName: "P", backend: "openai-compat", targetUrl: provider.url, apiKey: "", models: ["m"], model: "m", idleTimeoutS: 2, firstByteTimeoutS: 2 };
   });
 
   afterEach(async () => {

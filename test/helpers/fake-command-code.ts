@@ -9,7 +9,7 @@ import { statusPhrase } from "../../src/proxy/errors.js";
 
 export type CcReply =
   | { kind: "text"; text: string; format?: "json-lines" | "sse"; chunkSize?: number; usage?: { input: number; output: number }; delayMs?: number }
-  | { kind: "status"; status: number; body?: unknown }
+  | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
   /** Lines written exactly as given (each followed by a newline). */
   | { kind: "lines"; lines: string[]; contentType?: string };
 
@@ -116,14 +116,15 @@ export class FakeCommandCode {
     void this.#reply(msg, this.script.shift() ?? this.#fallback);
   }
 
-  #json(msg: Soup.ServerMessage, status: number, body: unknown): void {
+  #json(msg: Soup.ServerMessage, status: number, body: unknown, headers: Record<string, string> = {}): void {
     msg.set_status(status, statusPhrase(status));
+    for (const [k, v] of Object.entries(headers)) msg.get_response_headers().replace(k, v);
     msg.set_response("application/json", Soup.MemoryUse.COPY, encoder.encode(JSON.stringify(body)));
   }
 
   async #reply(msg: Soup.ServerMessage, reply: CcReply): Promise<void> {
     if (reply.kind === "status") {
-      this.#json(msg, reply.status, reply.body ?? { error: { message: `fake ${reply.status}` } });
+      this.#json(msg, reply.status, reply.body ?? { error: { message: `fake ${reply.status}` } }, reply.headers);
       return;
     }
     let frames: string[];

@@ -6,19 +6,23 @@ import Soup from "gi://Soup?version=3.0";
 import { GcScheduler } from "../../src/lib/gc-scheduler.js";
 import { statusPhrase } from "../../src/proxy/errors.js";
 
-export type ToolCallSpec = { name: string; arguments: string; id?: string };
+/** `signature`: a Gemini thought signature sent as extra_content.google.thought_signature (Gemini's OpenAI-compatible API). */
+export type ToolCallSpec = { name: string; arguments: string; id?: string; signature?: string };
 
 export type Reply =
   | { kind: "text"; text: string; chunkSize?: number; delayMs?: number; reasoning?: string; usage?: { prompt: number; completion: number } }
-  | { kind: "tools"; calls: ToolCallSpec[]; text?: string }
+  | { kind: "tools"; calls: ToolCallSpec[]; text?: string; reasoning?: string; usage?: { prompt: number; completion: number } }
   | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
-  | { kind: "cut"; text: string } // some deltas, then the TCP connection is dropped
-  | { kind: "silence"; text?: string } // headers (and maybe a delta), then nothing
+  | { kind: "cut"; text: string; partialCall?: ToolCallSpec } // some deltas (maybe half a tool call), then the TCP connection is dropped
+  | { kind: "silence"; text?: string; beforeFirstByte?: boolean } // headers (and maybe a delta, or not one byte of body), then nothing
   | { kind: "stall" } // not even response headers: the connection stays open, silent
+  | { kind: "truncated"; text: string } // some deltas, then a clean end of the body without finish_reason or [DONE]
+  | { kind: "error_event"; text: string; error: Record<string, unknown> } // some deltas, then an error object in the stream (OpenRouter style)
+  | { kind: "dynamic"; reply: (body: any) => Reply } // decided from the request body (a provider's own rules)
   | { kind: "json"; body: unknown } // a non-streamed chat.completion
   | { kind: "sse"; frames: string[] } // raw SSE frames, written as given
   | { kind: "rejects"; param: string; then: Reply } // 400 naming `param` while the request carries it
-  | { kind: "anthropic"; text?: string; thinking?: string; calls?: ToolCallSpec[] }; // an Anthropic Messages stream
+  | { kind: "anthropic"; text?: string; thinking?: string; calls?: ToolCallSpec[]; usage?: { input: number; output: number } }; // an Anthropic Messages stream
 
 export interface Recorded {
   method: string;
@@ -52,9 +56,9 @@ function anthropicEvent(type: string, data: Record<string, unknown>): string {
 }
 
 /** The event sequence the Anthropic Messages API streams. */
-function anthropicFrames(reply: { text?: string; thinking?: string; calls?: ToolCallSpec[] }): string[] {
+function anthropicFrames(reply: { text?: string; thinking?: string; calls?: ToolCallSpec[]; usage?: { input: number; output: number } }): string[] {
   const frames = [anthropicEvent("message_start", { message: { id: "msg_fake", type: "message", role: "assistant", model: "claude-fake", content: [],
-    usage: { input_tokens: 30, cache_read_input_tokens: 12, output_tokens: 1 } } })];
+    usage: { input_tokens: reply.usage?.input ?? 30, cache_read_input_tokens: 12, output_tokens: 1 } } })];
   let index = 0;
   if (reply.thinking) {
     frames.push(anthropicEvent("content_block_start", { index, content_block: { type: "thinking", thinking: "" } }));
@@ -72,7 +76,7 @@ function anthropicFrames(reply: { text?: string; thinking?: string; calls?: Tool
     frames.push(anthropicEvent("content_block_stop", { index: index++ }));
   }
   frames.push(anthropicEvent("ping", {}));
-  frames.push(anthropicEvent("message_delta", { delta: { stop_reason: reply.calls?.length ? "tool_use" : "end_turn" }, usage: { output_tokens: 17 } }));
+  frames.push(anthropicEvent("message_delta", { delta: { stop_reason: reply.calls?.length ? "tool_use" : "end_turn" }, usage: { output_tokens: reply.usage?.output ?? 17 } }));
   frames.push(anthropicEvent("message_stop", {}));
   return frames;
 }
@@ -153,6 +157,7 @@ export class FakeProvider {
   }
 
   async #reply(msg: Soup.ServerMessage, reply: Reply, record: Recorded): Promise<void> {
+    if (reply.kind === "dynamic") reply = reply.reply(record.body);
     if (reply.kind === "rejects") {
       if (reply.param in (record.body ?? {})) {
         this.#json(msg, 400, { error: { message: `Unrecognized request argument supplied: ${reply.param}`, type: "invalid_request_error" } });
@@ -188,15 +193,24 @@ export class FakeProvider {
       frames.push(`data: ${JSON.stringify({ id: "chatcmpl-fake", object: "chat.completion.chunk", choices: [],
         usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion } })}\n\n`);
     } else if (reply.kind === "tools") {
+      if (reply.reasoning) frames.push(chunk({ role: "assistant", content: null, reasoning_content: reply.reasoning }));
       frames.push(chunk({ role: "assistant", content: reply.text ?? null }));
       reply.calls.forEach((call, index) => {
         frames.push(chunk({ tool_calls: [{ index, id: call.id ?? `call_fake_${index}_${GLib.uuid_string_random().slice(0, 8)}`, type: "function",
-          function: { name: call.name, arguments: "" } }] }));
+          function: { name: call.name, arguments: "" }, ...(call.signature ? { extra_content: { google: { thought_signature: call.signature } } } : {}) }] }));
         for (const part of splitText(call.arguments, 16)) frames.push(chunk({ tool_calls: [{ index, function: { arguments: part } }] }));
       });
       frames.push(chunk({}, "tool_calls"));
-      frames.push(`data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 } })}\n\n`);
+      const usage = reply.usage ?? { prompt: 20, completion: 9 };
+      frames.push(`data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion } })}\n\n`);
     } else if (reply.kind === "sse") frames.push(...reply.frames);
+    else if (reply.kind === "truncated" || reply.kind === "error_event") {
+      frames.push(chunk({ role: "assistant", content: "" }));
+      for (const part of splitText(reply.text, 4)) frames.push(chunk({ content: part }));
+      // A clean end of the body with no finish_reason and no [DONE]: the provider stopped mid-answer.
+      if (reply.kind === "truncated") return this.#stream(msg, frames, 0, record);
+      frames.push(`data: ${JSON.stringify({ error: reply.error })}\n\n`);
+    }
     frames.push("data: [DONE]\n\n");
     return this.#stream(msg, frames, reply.kind === "text" ? reply.delayMs ?? 0 : 0, record);
   }
@@ -231,11 +245,22 @@ export class FakeProvider {
     const out = stream.get_output_stream();
     const hex = (s: string) => `${encoder.encode(s).length.toString(16)}\r\n${s}\r\n`;
     let text = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
-    text += hex(chunk({ role: "assistant", content: "" }));
-    if (reply.text) text += hex(chunk({ content: reply.text }));
+    if (!(reply.kind === "silence" && reply.beforeFirstByte)) {
+      text += hex(chunk({ role: "assistant", content: "" }));
+      if (reply.text) text += hex(chunk({ content: reply.text }));
+      if (reply.kind === "cut" && reply.partialCall) {
+        const call = reply.partialCall;
+        text += hex(chunk({ tool_calls: [{ index: 0, id: call.id ?? "call_cut_0", type: "function", function: { name: call.name, arguments: "" } }] }));
+        text += hex(chunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments.slice(0, Math.ceil(call.arguments.length / 2)) } }] }));
+      }
+    }
     out.write_all(encoder.encode(text), null);
     out.flush(null);
     if (reply.kind === "cut") {
+      // A chunk announced and not delivered: the connection drops mid-body (libsoup: PARTIAL_INPUT). A
+      // drop between two chunks reads as a clean end of the body instead ("truncated" covers that).
+      out.write_all(encoder.encode(`400\r\ndata: {"choices":[{"index":0,"delta":{"content":"never fini`), null);
+      out.flush(null);
       await new Promise((r) => setTimeout(r, 50));
       stream.close(null);
       return;

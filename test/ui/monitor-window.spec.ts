@@ -87,6 +87,38 @@ describe("AI Monitor window", () => {
     expect(read(home.paths.monitoringLog)).toBe(before);
   });
 
+  it("lists what the proxy learned per provider and clears one provider's lessons, which the running proxy stops applying", async () => {
+    const learnedAt = new Date().toISOString();
+    GLib.mkdir_with_parents(home.paths.cacheDir, 0o700);
+    GLib.file_set_contents(home.paths.providerCaps, JSON.stringify({ version: 1, entries: {
+      [`${provider.url}|m`]: { drop: ["parallel_tool_calls"], learned_at: learnedAt },
+      "https://api.other.test/v1|other-model": { drop: ["strict", "user"], learned_at: learnedAt },
+    } }));
+    await ctx.supervisor.start({ endpointName: "Fake", backend: "openai-compat", targetUrl: provider.url, apiKey: "", models: ["m"], model: "m" });
+    const ask = () => run(["curl", "-s", "-X", "POST", "-H", `Authorization: Bearer ${ctx.clientToken}`, "-d",
+      JSON.stringify({ model: "m", input: "x", tools: [{ type: "function", name: "f", parameters: { type: "object" } }], parallel_tool_calls: true }), `${ctx.supervisor.url}/v1/responses`]);
+    await ask();
+    expect("parallel_tool_calls" in provider.chatRequests().at(-1)!.body).toBeFalse();
+
+    win = new MonitorWindow(null, ctx, monitoring);
+    await settle();
+    expect(win.capsRows().map((r) => r.text)).toEqual([`${provider.url}\n   m: without parallel_tool_calls`, "https://api.other.test/v1\n   other-model: without strict, user"]);
+    const dir = `${REPO_ROOT}/test-artifacts`;
+    GLib.mkdir_with_parents(dir, 0o755);
+    win.present();
+    await settle(400);
+    const id = (await run(["xdotool", "search", "--onlyvisible", "--name", "^AI Monitoring$"])).stdout.trim().split("\n")[0];
+    expect((await run(["import", "-window", id, `${dir}/ai-monitor-provider-quirks.png`])).exitCode).toBe(0);
+    const row = win.capsList.get_children()[0] as Gtk.ListBoxRow;
+    ((row.get_child() as Gtk.Box).get_children()[1] as Gtk.Button).clicked();
+    await settle();
+    expect(win.statusLabel.get_text()).toContain(`Forgot 1 learned entry for ${provider.url}`);
+    expect(Object.keys(JSON.parse(read(home.paths.providerCaps)).entries)).toEqual(["https://api.other.test/v1|other-model"]);
+    expect(win.capsRows().map((r) => r.provider)).toEqual(["https://api.other.test/v1"]);
+    await ask();
+    expect(provider.chatRequests().at(-1)!.body.parallel_tool_calls).toBeTrue();
+  }, 30000);
+
   it("shows stats and incidents live, clears the store after asking, exports a report and a screenshot", async () => {
     await monitoring.save({ ...monitoring.config!, enabled: true, health_check_interval_s: 2, verify_window_s: 1 }, "");
     await ctx.supervisor.start({ endpointName: "Fake", backend: "openai-compat", targetUrl: provider.url, apiKey: "", models: ["m"], model: "m" });

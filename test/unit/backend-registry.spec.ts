@@ -27,7 +27,7 @@ describe("backend registry", () => {
 
   it("builds an adapter named after its backend", () => {
     for (const backend of SERVED_BACKENDS) {
-      const adapter = BACKENDS[backend].create({ targetUrl: "http://127.0.0.1:9/v1", quirks: { quirksFor: () => new Set(), learn: () => {} } });
+      const adapter = BACKENDS[backend].create({ targetUrl: "http://127.0.0.1:9/v1", quirks: { quirksFor: () => new Set(), learn: () => {}, forget: () => {} } });
       expect(adapter.name).toBe(backend);
     }
     expect(PROVIDER_PRESETS.length).toBeGreaterThan(20);

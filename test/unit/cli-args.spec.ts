@@ -51,7 +51,17 @@ describe("resolveProxyCommand", () => {
     expect(cmd.options.host).toBe(DEFAULT_HOST);
     expect(cmd.options.port).toBe(DEFAULT_PORT);
     expect(cmd.options.backend).toBe("openai-compat");
-    expect(cmd.options.idleTimeoutS).toBe(300);
+    // No override: the per-model silence bounds apply (src/proxy/silence.ts).
+    expect(cmd.options.idleTimeoutS).toBeUndefined();
+    expect(cmd.options.firstByteTimeoutS).toBeUndefined();
+  });
+
+  it("takes silence bounds that override the per-model defaults", () => {
+    const cmd = resolveProxyCommand(["--first-byte-timeout", "45", "--idle-timeout", "120"], {}, noConfig);
+    if (cmd.kind !== "serve") throw new Error("not serve");
+    expect(cmd.options.firstByteTimeoutS).toBe(45);
+    expect(cmd.options.idleTimeoutS).toBe(120);
+    expect(() => resolveProxyCommand(["--first-byte-timeout", "0"], {}, noConfig)).toThrow();
   });
 
   it("accepts the original flags", () => {

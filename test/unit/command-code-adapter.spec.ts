@@ -76,7 +76,7 @@ describe("Responses → Command Code request", () => {
 
 describe("the command-code adapter", () => {
   it("posts to alpha/generate as JSON lines, always with x-command-code-version", async () => {
-    const adapter = commandCodeBackend.create({ targetUrl: "http://127.0.0.1:9", quirks: { quirksFor: () => new Set(), learn: () => {} } });
+    const adapter = commandCodeBackend.create({ targetUrl: "http://127.0.0.1:9", quirks: { quirksFor: () => new Set(), learn: () => {}, forget: () => {} } });
     const request = captureBody(FIRST_TURN);
     const call = await adapter.prepare(request, input(request), true);
     expect(adapter.name).toBe("command-code");
@@ -325,16 +325,20 @@ describe("Command Code error analysis (ErrorAnalyzer)", () => {
     expect("temperature" in adjusted.params).toBeFalse();
   });
 
-  it("sends the call again with the lesson and remembers it for the endpoint and model", async () => {
+  it("sends the call again with the lesson and remembers it for the endpoint and model once the retry was answered", async () => {
     const learned = new Map<string, Set<string>>();
-    const memory = { quirksFor: (k: string) => learned.get(k) ?? new Set<string>(), learn: (k: string, q: readonly string[]) => learned.set(k, new Set([...(learned.get(k) ?? []), ...q])) };
+    const memory = { quirksFor: (k: string) => learned.get(k) ?? new Set<string>(), learn: (k: string, q: readonly string[]) => learned.set(k, new Set([...(learned.get(k) ?? []), ...q])),
+      forget: (k: string, q: readonly string[]) => learned.set(k, new Set([...(learned.get(k) ?? [])].filter((x) => !q.includes(x)))) };
     const adapter = commandCodeAdapter({ targetUrl: "http://cc.test", quirks: memory });
     const call = await adapter.prepare({ model: "m", input: "hi" }, [{ role: "user", content: "hi" }], true);
     const retry = (await call.retryAfterError!(400, "max_tokens must be at most 8192"))!;
     expect((retry.call.body as any).params.max_tokens).toBe(8192);
-    expect(retry.reason).toBe("max_tokens lowered to 8192 (remembered for this model)");
+    expect(retry.reason).toBe("max_tokens lowered to 8192 (remembered for this model once answered)");
     expect(await retry.call.retryAfterError!(400, "max_tokens must be at most 8192")).toBeNull();
     expect(await call.retryAfterError!(500, "max_tokens must be at most 8192")).toBeNull();
+    // Nothing is kept before the adjusted call's answer completed.
+    expect(learned.get("http://cc.test|m")).toBeUndefined();
+    retry.call.succeeded!();
     expect([...learned.get("http://cc.test|m")!]).toEqual(["max_tokens:8192"]);
     const next = await adapter.prepare({ model: "m", input: "hi" }, [{ role: "user", content: "hi" }], true);
     expect((next.body as any).params.max_tokens).toBe(8192);

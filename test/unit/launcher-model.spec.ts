@@ -1,6 +1,6 @@
 import { parse } from "smol-toml";
 import { buildLauncherProfile, CodexConfigError, hasLegacyEdits, profilePort, PROVIDER_ID, repairLegacyEdits } from "../../src/lib/codex-config.js";
-import { duplicateEndpoint, EndpointsFormatError, parseEndpoints, removeEndpoint, serializeEndpoints, setDefaultEndpoint,
+import { duplicateEndpoint, endpointSilence, EndpointsFormatError, parseEndpoints, removeEndpoint, serializeEndpoints, setDefaultEndpoint,
   upsertEndpoint, validateEndpoint, type Endpoint } from "../../src/lib/endpoints.js";
 import { findPreset, PROVIDER_PRESETS } from "../../src/lib/presets.js";
 
@@ -34,6 +34,12 @@ describe("endpoints.json model", () => {
     expect(() => parseEndpoints('{"endpoints":{}}')).toThrowError(EndpointsFormatError, /must be a list/);
     expect(() => parseEndpoints('{"endpoints":[{"name":"a"},{"name":"a"}]}')).toThrowError(EndpointsFormatError, /two endpoints are named 'a'/);
     expect(() => parseEndpoints('{"endpoints":[{"name":"a","backend_type":"smtp"}]}')).toThrowError(EndpointsFormatError, /unknown backend_type/);
+    expect(() => parseEndpoints('{"endpoints":[{"name":"a","first_byte_timeout_s":"30"}]}')).toThrowError(EndpointsFormatError, /first_byte_timeout_s must be a whole number/);
+    expect(() => parseEndpoints('{"endpoints":[{"name":"a","idle_timeout_s":0}]}')).toThrowError(EndpointsFormatError, /idle_timeout_s must be/);
+    const slow = parseEndpoints('{"endpoints":[{"name":"a","first_byte_timeout_s":180,"idle_timeout_s":120,"keep_me":1}]}').endpoints[0];
+    expect(endpointSilence(slow)).toEqual({ firstByteS: 180, idleS: 120 });
+    expect(slow.keep_me).toBe(1);
+    expect(endpointSilence(parseEndpoints('{"endpoints":[{"name":"a"}]}').endpoints[0])).toEqual({ firstByteS: undefined, idleS: undefined });
   });
 
   it("falls back to the first endpoint when the default names nothing", () => {
@@ -95,6 +101,14 @@ describe("Codex's configuration (the launcher's profile; config.toml stays the u
     expect(profilePort(text)).toBe(43123);
     expect(text).toContain("codex --profile codex-launcher");
     expect((parse(buildLauncherProfile({ ...profile, catalogPath: undefined })) as any).model_catalog_json).toBeUndefined();
+  });
+
+  it("writes Codex's side of the one retry budget, its idle timeout above the proxy's longest silence bound", () => {
+    const base = { port: 1, model: "m", providerName: "p", clientToken: "t".repeat(16) };
+    const provider = (extra = {}) => (parse(buildLauncherProfile({ ...base, ...extra })) as any).model_providers[PROVIDER_ID];
+    expect(provider()).toEqual(jasmine.objectContaining({ request_max_retries: 2, stream_max_retries: 2, stream_idle_timeout_ms: 330000 }));
+    expect(provider({ longestSilenceS: 90 }).stream_idle_timeout_ms).toBe(330000);
+    expect(provider({ longestSilenceS: 600 }).stream_idle_timeout_ms).toBe(630000);
   });
 
   // What 4.0.0 left in a user's config.toml: its root keys and provider table over the user's own.

@@ -10,7 +10,7 @@ import { percentile, ProxyMetrics } from "../../src/proxy/metrics.js";
 import { modelsDocument, parseModelsFile } from "../../src/proxy/models.js";
 import { ResponseStore } from "../../src/proxy/response-store.js";
 import type { ResponseObject } from "../../src/proxy/responses/types.js";
-import { DEFAULT_RETRY_POLICY, nextRetryDelay, parseRetryAfter } from "../../src/proxy/retry-policy.js";
+import { DEFAULT_RETRY_POLICY, nextRetryDelay, parseRetryAfter, passOnRetryAfter, TurnRetryLedger, turnKey } from "../../src/proxy/retry-policy.js";
 import { formatSse, JsonLinesParser, SseOverflowError, SseParser } from "../../src/proxy/sse.js";
 
 describe("retry policy", () => {
@@ -22,20 +22,52 @@ describe("retry policy", () => {
     expect(parseRetryAfter(null, 0)).toBeNull();
   });
 
-  it("honours Retry-After on 429/502/503/504, capped at 60 s", () => {
-    expect(nextRetryDelay({ kind: "status", status: 429, retryAfterMs: 3000 }, 1, DEFAULT_RETRY_POLICY)).toBe(3000);
-    expect(nextRetryDelay({ kind: "status", status: 503, retryAfterMs: 120000 }, 1, DEFAULT_RETRY_POLICY)).toBe(60000);
+  it("waits out a short Retry-After on 429/502/503/504 itself; a long one, or none, is Codex's", () => {
+    expect(nextRetryDelay({ kind: "status", status: 429, retryAfterMs: 3000 }, 0, DEFAULT_RETRY_POLICY)).toBe(3000);
+    expect(nextRetryDelay({ kind: "status", status: 503, retryAfterMs: 5000 }, 1, DEFAULT_RETRY_POLICY)).toBe(5000);
+    expect(nextRetryDelay({ kind: "status", status: 503, retryAfterMs: 5001 }, 0, DEFAULT_RETRY_POLICY)).toBeNull();
+    expect(nextRetryDelay({ kind: "status", status: 429, retryAfterMs: null }, 0, DEFAULT_RETRY_POLICY)).toBeNull();
+    expect(nextRetryDelay({ kind: "status", status: 502, retryAfterMs: null }, 0, DEFAULT_RETRY_POLICY)).toBeNull();
+    expect(nextRetryDelay({ kind: "status", status: 429, retryAfterMs: 1000, code: "insufficient_quota" }, 0, DEFAULT_RETRY_POLICY)).toBeNull();
   });
 
-  it("backs off exponentially with jitter when there is no Retry-After", () => {
-    expect(nextRetryDelay({ kind: "status", status: 502, retryAfterMs: null }, 1, DEFAULT_RETRY_POLICY, 0.5)).toBe(500);
-    expect(nextRetryDelay({ kind: "connect-error" }, 2, DEFAULT_RETRY_POLICY, 0.5)).toBe(1000);
-    expect(nextRetryDelay({ kind: "connect-error" }, 2, DEFAULT_RETRY_POLICY, 0)).toBe(750);
+  it("retries a refused or reset connection with backoff and jitter, and nothing else that never reached the provider", () => {
+    expect(nextRetryDelay({ kind: "connect-error", failure: "connection_refused" }, 0, DEFAULT_RETRY_POLICY, 0.5)).toBe(250);
+    expect(nextRetryDelay({ kind: "connect-error", failure: "connection_reset" }, 1, DEFAULT_RETRY_POLICY, 0.5)).toBe(500);
+    expect(nextRetryDelay({ kind: "connect-error", failure: "connection_reset" }, 1, DEFAULT_RETRY_POLICY, 0)).toBe(375);
+    for (const failure of ["timeout", "dns", "tls", "other"])
+      expect(nextRetryDelay({ kind: "connect-error", failure }, 0, DEFAULT_RETRY_POLICY)).withContext(failure).toBeNull();
   });
 
-  it("does not retry other statuses or past the attempt limit", () => {
-    for (const status of [400, 401, 403, 404, 500]) expect(nextRetryDelay({ kind: "status", status, retryAfterMs: 1 }, 1, DEFAULT_RETRY_POLICY)).toBeNull();
-    expect(nextRetryDelay({ kind: "status", status: 429, retryAfterMs: 1 }, 3, DEFAULT_RETRY_POLICY)).toBeNull();
+  it("does not retry other statuses, nor past the turn's budget", () => {
+    for (const status of [400, 401, 403, 404, 500]) expect(nextRetryDelay({ kind: "status", status, retryAfterMs: 1 }, 0, DEFAULT_RETRY_POLICY)).toBeNull();
+    expect(DEFAULT_RETRY_POLICY.turnBudget).toBe(2);
+    expect(nextRetryDelay({ kind: "status", status: 429, retryAfterMs: 1 }, 2, DEFAULT_RETRY_POLICY)).toBeNull();
+    expect(nextRetryDelay({ kind: "connect-error", failure: "connection_refused" }, 2, DEFAULT_RETRY_POLICY)).toBeNull();
+  });
+
+  it("passes a 429 on with the provider's Retry-After, or a growing one, never for a spent quota", () => {
+    expect(passOnRetryAfter(429, 2500, null, 1)).toBe(3);
+    expect([1, 2, 3, 4, 9].map((n) => passOnRetryAfter(429, null, null, n))).toEqual([1, 2, 4, 8, 30]);
+    expect(passOnRetryAfter(429, null, "insufficient_quota", 1)).toBeNull();
+    expect(passOnRetryAfter(503, 1000, null, 1)).toBeNull();
+  });
+
+  it("keys the budget by Codex's turn, and keeps a bounded ledger", () => {
+    const meta = JSON.stringify({ session_id: "s1", turn_id: "t1", sandbox: "read-only" });
+    expect(turnKey(meta, null)).toBe("s1/t1");
+    expect(turnKey(JSON.stringify({ turn_id: "t2" }), "s2")).toBe("s2/t2");
+    expect(turnKey(null, "s2")).toBeNull();
+    expect(turnKey("{not json", "s2")).toBeNull();
+    const ledger = new TurnRetryLedger(1000, 3);
+    ledger.spendRetry("a", 0);
+    ledger.spendRetry("a", 10);
+    expect(ledger.retriesSpent("a", 20)).toBe(2);
+    expect(ledger.retriesSpent("a", 2000)).toBe(0); // forgotten after its TTL
+    expect(ledger.throttled("b", 0)).toBe(1);
+    expect(ledger.throttled("b", 1)).toBe(2);
+    for (const key of ["c", "d", "e", "f"]) ledger.spendRetry(key, 5);
+    expect(ledger.size).toBeLessThanOrEqual(3);
   });
 });
 

@@ -268,7 +268,7 @@ describe("the Code Assist adapter", () => {
   function adapter(flavour: "gemini-cli" | "antigravity", targetUrl: string) {
     const calls: AdapterHttpRequest[] = [];
     const a = new CodeAssistAdapter(flavour, {
-      targetUrl, quirks: { quirksFor: () => new Set(), learn: () => {} }, now: () => now,
+      targetUrl, quirks: { quirksFor: () => new Set(), learn: () => {}, forget: () => {} }, now: () => now,
       login: new MemoryLogin(creds("ya29.ok", "1//r", now + 3600_000)),
       http: async (r) => {
         calls.push(r);

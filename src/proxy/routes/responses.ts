@@ -7,18 +7,19 @@ import { Utf8StreamDecoder } from "../../lib/utf8-stream.js";
 import type { LogFile } from "../../lib/log-file.js";
 import { redactSecrets } from "../../lib/redact.js";
 import { withSecretQuery } from "../../lib/url-secrets.js";
-import { describeUpstreamError } from "../errors.js";
+import { describeUpstreamError, isContextLengthError } from "../errors.js";
 import { sendError, sendJson } from "../http.js";
 import { DEFAULT_MAX_DEPTH, parseResponsesBody } from "../intake.js";
 import { FAILURE_KINDS, formatLogLine, type FailureKind } from "../log-lines.js";
-import type { ProxyMetrics } from "../metrics.js";
+import type { ProxyMetrics, UpstreamErrorKind } from "../metrics.js";
 import type { ResponseStore } from "../response-store.js";
 import type { InputItem } from "../responses/types.js";
-import type { RetryPolicy } from "../retry-policy.js";
+import { parseRetryAfter, passOnRetryAfter, turnKey, type RetryPolicy, type TurnRetryLedger } from "../retry-policy.js";
+import { silenceBounds, type SilenceBounds, type SilenceOverrides } from "../silence.js";
 import { formatSse, JsonLinesParser, SseOverflowError, SseParser } from "../sse.js";
 import { StreamingResponse } from "../sse-writer.js";
 import { AdapterError, joinUrl, TranslationError, type BackendAdapter, type ReplyTranslator, type ResponsesEvent, type RetryAfterError, type StreamFraming, type UpstreamCall } from "../translate/contract.js";
-import { BodyReader, UpstreamClient, UpstreamError, type UpstreamReply } from "../upstream.js";
+import { BodyReader, UpstreamClient, UpstreamError, type RetryBudget, type UpstreamReply } from "../upstream.js";
 
 export interface ResponsesRouteDeps {
   adapter: BackendAdapter;
@@ -39,8 +40,11 @@ export interface ResponsesRouteDeps {
   metrics: ProxyMetrics;
   log: LogFile;
   retryPolicy: RetryPolicy;
-  /** Mutable: the watchdog may raise it at run time (POST /admin/idle-timeout) instead of a restart. */
-  idleTimeoutMs: number;
+  /** The proxy's retries per Codex turn (one budget across Codex's own attempts). */
+  retryLedger: TurnRetryLedger;
+  /** Overrides of the per-model silence bounds. Mutable: the watchdog may raise the idle bound at run
+   * time (POST /admin/idle-timeout) instead of a restart. */
+  silence: SilenceOverrides;
   maxBodyBytes: number;
   maxStreamBufferBytes: number;
   /** Called around each request so /health can report live streams. */
@@ -54,8 +58,18 @@ const MAX_ERROR_BODY = 1024 * 1024;
 
 type SendResult =
   | { kind: "reply"; call: UpstreamCall; reply: UpstreamReply }
-  | { kind: "failed"; status: number; message: string; code: string | null; headers: Record<string, string> }
+  /** `silent`: no response headers within the first-byte bound (a stream then fails like any other). */
+  | { kind: "failed"; status: number; message: string; code: string | null; headers: Record<string, string>; silent?: boolean }
   | { kind: "client_gone" };
+
+/** What one request's upstream calls share: its silence bounds and its turn's retry budget. */
+interface RequestContext {
+  id: string;
+  bounds: SilenceBounds;
+  budget: RetryBudget;
+  /** The turn's key in the retry ledger (null: a client that names no turn). */
+  turn: string | null;
+}
 /** Parameter adjustments after a 400/422 (the original's ErrorAnalyzer allowed 2). */
 const MAX_ADJUSTMENTS = 2;
 
@@ -64,13 +78,18 @@ export class ResponsesRoute {
 
   constructor(private readonly deps: ResponsesRouteDeps) {}
 
-  get idleTimeoutS(): number {
-    return Math.round(this.deps.idleTimeoutMs / 1000);
+  /** The idle bound set for every model (null: the per-model defaults apply). */
+  get idleTimeoutS(): number | null {
+    return this.deps.silence.idleS ?? null;
   }
 
-  /** Raises (or lowers) the upstream silence bound for requests that start from now on. */
+  /** Raises (or lowers) the idle bound, for every model, for requests that start from now on. */
   set idleTimeoutS(seconds: number) {
-    this.deps.idleTimeoutMs = seconds * 1000;
+    this.deps.silence.idleS = seconds;
+  }
+
+  get silenceOverrides(): Readonly<SilenceOverrides> {
+    return this.deps.silence;
   }
 
   /** Keys, tokens and URL credentials out of text that leaves the proxy (answers, logs, /monitoring). */
@@ -150,7 +169,22 @@ export class ResponsesRoute {
     const disconnected = msg.connect("disconnected", () => cancellable.cancel());
     // With a client token, the client's Authorization is that token: it never goes to the provider.
     const clientAuth = deps.clientTokenRequired ? null : msg.get_request_headers().get_one("Authorization");
-    const sent = await this.#send(id, call, stream, clientAuth, cancellable);
+    const ctx = this.#context(id, request.model ?? "", msg.get_request_headers());
+    const sent = await this.#send(ctx, call, stream, clientAuth, cancellable);
+    if (sent.kind === "failed" && sent.silent && stream) {
+      // No headers within the first-byte bound: Codex gets a stream that fails with the reason, as it
+      // does when the body stays silent (it then retries the stream, and shows the message).
+      msg.disconnect(disconnected);
+      const out = new StreamingResponse(msg, deps.maxStreamBufferBytes);
+      out.begin("text/event-stream", { "x-request-id": id });
+      const translator = call.translator();
+      await out.write([...translator.start(), ...translator.fail("first_byte_timeout", sent.message)].map((e) => formatSse(e.type, e)).join(""));
+      out.end();
+      deps.metrics.recordRequest(200, Date.now() - started, Date.now() - started, Date.now());
+      deps.log.write(formatLogLine(id, "request", { method: "POST", path, backend: deps.adapter.name, stream, status: 200, outcome: "failed",
+        dur_ms: Date.now() - started }, { model: request.model }));
+      return;
+    }
     if (sent.kind !== "reply") {
       msg.disconnect(disconnected);
       if (sent.kind === "client_gone") return;
@@ -174,11 +208,11 @@ export class ResponsesRoute {
           if (ttfbMs === null) ttfbMs = Date.now() - started;
           await out.write(events.map((e) => formatSse(e.type, e)).join(""));
         };
-        outcome = await this.#pumpAll(id, call, upstreamReply, translator, stream, clientAuth, cancellable, emit);
+        outcome = await this.#pumpAll(ctx, call, upstreamReply, translator, stream, clientAuth, cancellable, emit);
         if (out.closed && outcome !== "completed") outcome = "client_gone";
         out.end();
       } else {
-        outcome = await this.#pumpAll(id, call, upstreamReply, translator, stream, clientAuth, cancellable, async () => {});
+        outcome = await this.#pumpAll(ctx, call, upstreamReply, translator, stream, clientAuth, cancellable, async () => {});
         const response = translator.response;
         status = response.status === "failed" ? 502 : 200;
         if (status === 200) sendJson(msg, 200, response, { "x-request-id": id });
@@ -193,6 +227,8 @@ export class ResponsesRoute {
     }
 
     const response = translator.response;
+    // The adjustments that produced this answer worked: the adapter may remember them now, and only now.
+    if (response.status === "completed" || response.status === "incomplete") call.succeeded?.();
     const usage = response.usage;
     if (usage) deps.metrics.recordTokens(usage.input_tokens, usage.output_tokens);
     if (request.store !== false && response.status === "completed") deps.store.put(response, input, Date.now());
@@ -202,12 +238,24 @@ export class ResponsesRoute {
       items: response.output.map((o) => o.type).join(",") || null }, { model: request.model }));
   }
 
+  /** The silence bounds for this model and the retry budget of the turn this request belongs to. */
+  #context(id: string, model: string, headers: Soup.MessageHeaders): RequestContext {
+    const { deps } = this;
+    const turn = turnKey(headers.get_one("x-codex-turn-metadata"), headers.get_one("session-id"));
+    let ownRetries = 0;
+    const budget: RetryBudget = turn
+      ? { spent: () => deps.retryLedger.retriesSpent(turn, Date.now()), spend: () => deps.retryLedger.spendRetry(turn, Date.now()) }
+      : { spent: () => ownRetries, spend: () => void ownRetries++ };
+    return { id, bounds: silenceBounds(model, deps.silence), budget, turn };
+  }
+
   /**
    * Sends one upstream call with the retry policy (before the first byte) and the adapter's own
    * adjustments after an error it understands (a rejected optional parameter, a stale access token).
    */
-  async #send(id: string, first: UpstreamCall, stream: boolean, clientAuth: string | null, cancellable: Gio.Cancellable): Promise<SendResult> {
+  async #send(ctx: RequestContext, first: UpstreamCall, stream: boolean, clientAuth: string | null, cancellable: Gio.Cancellable): Promise<SendResult> {
     const { deps } = this;
+    const { id } = ctx;
     let call = first;
     for (let adjustments = 0; ; adjustments++) {
       const headers: Record<string, string> = { "Content-Type": "application/json", Accept: stream ? "text/event-stream" : "application/json",
@@ -220,30 +268,43 @@ export class ResponsesRoute {
         upstreamReply = await deps.upstream.sendWithRetries(
           { method: "POST", url: call.url ?? withSecretQuery(joinUrl(deps.targetUrl, call.path), deps.targetSecrets.secretQuery), headers,
             body: new TextEncoder().encode(JSON.stringify(call.body)) },
-          deps.retryPolicy, cancellable, deps.idleTimeoutMs,
-          (n) => deps.log.write(formatLogLine(id, "upstream_retry", { kind: n.status === null ? failureKind(n.kind ?? "other") : httpKind(n.status), status: n.status,
-            attempt: n.attempt, of: n.maxAttempts - 1, delay_s: Number((n.delayMs / 1000).toFixed(1)) }, { detail: this.#redact(n.reason) })));
+          deps.retryPolicy, ctx.budget, cancellable, ctx.bounds.firstByteS * 1000,
+          (n) => {
+            // A failed attempt the proxy retries is a failure too: counted like the final one.
+            const kind = n.status === null ? failureKind(n.kind ?? "other") : httpKind(n.status);
+            deps.metrics.recordUpstreamError(n.status === null ? n.kind ?? "other" : kind as UpstreamErrorKind, this.#redact(n.reason), Date.now());
+            deps.log.write(formatLogLine(id, "upstream_retry", { kind, status: n.status, attempt: n.attempt, of: n.maxAttempts - 1,
+              delay_s: Number((n.delayMs / 1000).toFixed(1)) }, { detail: this.#redact(n.reason) }));
+          });
       } catch (e) {
         if (!(e instanceof UpstreamError)) throw e;
         const message = this.#redact(e.message);
-        deps.metrics.recordUpstreamError(e.kind, message, Date.now());
+        deps.metrics.recordUpstreamError(e.kind === "timeout" ? "first_byte_timeout" : e.kind, message, Date.now());
         if (e.kind === "client_gone") {
           deps.log.write(formatLogLine(id, "client_gone", { where: "before_reply" }));
           return { kind: "client_gone" };
         }
+        if (e.kind === "timeout") {
+          // Silence before the headers is the first-byte bound firing: the same signal as a silent body.
+          deps.log.write(formatLogLine(id, "stream_error", { kind: "first_byte_timeout", where: "before_headers" }, { message }));
+          return { kind: "failed", status: 504, message, code: "first_byte_timeout", headers: {}, silent: true };
+        }
         deps.log.write(formatLogLine(id, "upstream_error", { kind: failureKind(e.kind) }, { message }));
-        return { kind: "failed", status: e.kind === "timeout" ? 504 : 502, message: `upstream unreachable: ${message}`, code: e.kind, headers: {} };
+        return { kind: "failed", status: 502, message: `upstream unreachable: ${message}`, code: e.kind, headers: {} };
       }
       if (upstreamReply.status < 400) return { kind: "reply", call, reply: upstreamReply };
 
-      const text = await new BodyReader(upstreamReply.stream, cancellable, deps.idleTimeoutMs).text(MAX_ERROR_BODY).catch(() => "");
+      const text = await new BodyReader(upstreamReply.stream, cancellable, ctx.bounds.idleS * 1000).text(MAX_ERROR_BODY).catch(() => "");
       const described = describeUpstreamError(upstreamReply.status, text);
       // A provider's error body can echo the key back: redacted before it reaches anyone.
       const code = described.code === null ? null : this.#redact(described.code);
       const status = upstreamReply.status;
+      // A request too long for the model is not the parameters' fault: nothing to adjust or learn, and
+      // Codex gets the code it understands (it tells the user the context window is full).
+      const contextFull = isContextLengthError(status, described.code, described.message);
       let adjusted: RetryAfterError | null;
       try {
-        adjusted = adjustments < MAX_ADJUSTMENTS ? (await call.retryAfterError?.(status, described.message)) ?? null : null;
+        adjusted = adjustments < MAX_ADJUSTMENTS && !contextFull ? (await call.retryAfterError?.(status, described.message)) ?? null : null;
       } catch (e) {
         if (!(e instanceof AdapterError)) throw e;
         // The adjustment itself failed (the access token could not be renewed): that, not the 401, is the news.
@@ -260,10 +321,16 @@ export class ResponsesRoute {
       }
       // The adapter may know what the error means for its provider (and says it in the log line too).
       const message = this.#redact(call.explainError?.(status, described.message, code) ?? described.message);
+      const finalCode = contextFull ? "context_length_exceeded" : code;
+      const clientStatus = contextFull ? 400 : status;
       deps.metrics.recordUpstreamError(status === 429 ? "http_429" : status >= 500 ? "http_5xx" : "http_4xx", message, Date.now());
-      deps.log.write(formatLogLine(id, "upstream_error", { kind: httpKind(status), status }, { code, message }));
-      const retryAfter = upstreamReply.headers.get_one("Retry-After");
-      return { kind: "failed", status, message: `upstream HTTP ${status}: ${message}`, code, headers: status === 429 && retryAfter ? { "Retry-After": retryAfter } : {} };
+      deps.log.write(formatLogLine(id, "upstream_error", { kind: httpKind(clientStatus), status: clientStatus }, { code: finalCode, message }));
+      // A 429 goes back with a Retry-After, so that Codex spends its own attempts on it (it retries a
+      // 429 only when told when); the proxy's own budget for the turn is spent or the wait was long.
+      const retryAfterS = passOnRetryAfter(status, parseRetryAfter(upstreamReply.headers.get_one("Retry-After"), Date.now()), code,
+        status === 429 && ctx.turn ? deps.retryLedger.throttled(ctx.turn, Date.now()) : 1);
+      return { kind: "failed", status: clientStatus, message: `upstream HTTP ${status}: ${message}`, code: finalCode,
+        headers: retryAfterS !== null ? { "Retry-After": String(retryAfterS) } : {} };
     }
   }
 
@@ -271,19 +338,20 @@ export class ResponsesRoute {
    * Pumps a reply into the translator, then the follow-ups the translator asks for (continuation()),
    * each sent like the first; returns how the response ended.
    */
-  async #pumpAll(id: string, call: UpstreamCall, reply: UpstreamReply, translator: ReplyTranslator, stream: boolean, clientAuth: string | null,
-    cancellable: Gio.Cancellable, emit: (events: ResponsesEvent[]) => Promise<void>): Promise<string> {
+  async #pumpAll(ctx: RequestContext, call: UpstreamCall, reply: UpstreamReply, translator: ReplyTranslator, stream: boolean,
+    clientAuth: string | null, cancellable: Gio.Cancellable, emit: (events: ResponsesEvent[]) => Promise<void>): Promise<string> {
+    const { id } = ctx;
     await emit(translator.start());
-    let outcome = await this.#pump(id, reply, call.framing ?? "sse", translator, cancellable, emit);
+    let outcome = await this.#pump(ctx, reply, call.framing ?? "sse", translator, cancellable, emit);
     for (let next = translator.ended ? null : translator.continuation?.() ?? null; next; next = translator.ended ? null : translator.continuation?.() ?? null) {
       this.deps.log.write(formatLogLine(id, "continuation"));
-      const sent = await this.#send(id, next, stream, clientAuth, cancellable);
+      const sent = await this.#send(ctx, next, stream, clientAuth, cancellable);
       if (sent.kind === "client_gone") return "client_gone";
       if (sent.kind === "failed") {
         await emit(translator.fail("upstream_error", sent.message));
         return "failed";
       }
-      outcome = await this.#pump(id, sent.reply, sent.call.framing ?? "sse", translator, cancellable, emit);
+      outcome = await this.#pump(ctx, sent.reply, sent.call.framing ?? "sse", translator, cancellable, emit);
     }
     if (!translator.ended) {
       // A translator that kept the response open but asked for nothing more: end it as it stands.
@@ -294,10 +362,12 @@ export class ResponsesRoute {
   }
 
   /** Reads one provider reply into the translator; returns how it ended. */
-  async #pump(id: string, reply: UpstreamReply, framing: StreamFraming, translator: ReplyTranslator, cancellable: Gio.Cancellable,
-    emit: (events: ResponsesEvent[]) => Promise<void>): Promise<string> {
+  async #pump(ctx: RequestContext, reply: UpstreamReply, framing: StreamFraming, translator: ReplyTranslator,
+    cancellable: Gio.Cancellable, emit: (events: ResponsesEvent[]) => Promise<void>): Promise<string> {
     const { deps } = this;
-    const reader = new BodyReader(reply.stream, cancellable, deps.idleTimeoutMs);
+    const { id } = ctx;
+    const reader = new BodyReader(reply.stream, cancellable, ctx.bounds.idleS * 1000);
+    reader.expectFirstByteWithin(ctx.bounds.firstByteS * 1000, reply.sentAtMs);
     const decoder = new Utf8StreamDecoder();
     /** A stream that ends without its end marker ([DONE], response.completed) was cut short. */
     let cleanEnd = true;
@@ -356,13 +426,17 @@ export class ResponsesRoute {
         drained = true;
         cleanEnd = done;
       }
-      const failed = translator.ended && translator.response.status === "failed";
+      // The provider's own error event failed the response mid-stream; otherwise finish() fails it when
+      // the body ended before the provider's end marker. Both are upstream failures the watchdog and
+      // /monitoring must see, not only a failed outcome.
+      const providerFailed = translator.ended && translator.response.status === "failed";
       await emit(translator.finish(cleanEnd));
-      if (failed) {
+      if (translator.response.status === "failed") {
         const error = translator.response.error;
         const message = this.#redact(error?.message ?? "");
-        deps.metrics.recordUpstreamError("stream_error", message, Date.now());
-        deps.log.write(formatLogLine(id, "stream_error", { kind: "provider_error" }, { code: error?.code ?? null, message }));
+        const kind = providerFailed ? "provider_error" : "cut";
+        deps.metrics.recordUpstreamError(kind, message, Date.now());
+        deps.log.write(formatLogLine(id, "stream_error", { kind }, { code: error?.code ?? null, message }));
         return "failed";
       }
       return translator.response.status;

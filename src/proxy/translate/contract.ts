@@ -33,7 +33,7 @@ export type StreamFraming = "sse" | "json-lines";
 /** A second attempt at the same request, adjusted after an error the adapter understood. */
 export interface RetryAfterError {
   call: UpstreamCall;
-  /** Parameters left out this time (logged, remembered when the retry succeeds). */
+  /** Parameters left out this time (logged; remembered only once the retry's answer completed). */
   dropped: string[];
   /** Why, for the log when nothing was dropped (e.g. "access token refreshed"). */
   reason?: string;
@@ -64,15 +64,22 @@ export interface UpstreamCall {
    * the message Codex shows and proxy.log records, or null to keep the provider's own.
    */
   explainError?: (status: number, message: string, code: string | null) => string | null;
+  /**
+   * Called once the answer to this call completed (not failed): what the adapter adjusted to get it
+   * worked and may be remembered. Never called for a call that failed, so a wrong lesson is never kept.
+   */
+  succeeded?: () => void;
 }
 
 /** Where adapters keep what they learn about a provider (provider-caps.json). */
 export interface QuirkMemory {
   quirksFor(key: string): Set<string>;
   learn(key: string, quirks: readonly string[]): void;
+  /** Drops lessons that turned out wrong (a request adjusted by them was refused). */
+  forget(key: string, quirks: readonly string[]): void;
 }
 
-export const FORGET_NOTHING: QuirkMemory = { quirksFor: () => new Set(), learn: () => {} };
+export const FORGET_NOTHING: QuirkMemory = { quirksFor: () => new Set(), learn: () => {}, forget: () => {} };
 
 /** Turns one upstream reply (stream messages or a whole JSON body) into Responses events. */
 export interface ReplyTranslator {

@@ -192,9 +192,14 @@ export function responsesToChat(request: ResponsesRequest, options: ChatRequestO
     }
   }
 
+  const paired = pairToolMessages(messages, notes);
   const body: ChatRequest = {
     model: request.model,
-    messages: pairToolMessages(messages, notes),
+    // Codex's compaction turn offers an empty tool list but carries the conversation's calls: providers
+    // that check tool history against the tools offered (Anthropic, Bedrock, some gateways) refuse that,
+    // so when a tool list leaves nothing to call, the calls and their outputs travel as text. The summary
+    // loses nothing by it. (A request that names no tool list at all keeps Chat's own pairing.)
+    messages: Array.isArray(request.tools) && toolSet.tools.length === 0 ? toolHistoryAsText(paired) : paired,
     stream: request.stream === true,
   };
   if (body.stream && options.includeUsage) body.stream_options = { include_usage: true };
@@ -262,4 +267,20 @@ function pairToolMessages(messages: ChatMessage[], notes: string[]): ChatMessage
     i = j - 1;
   }
   return out;
+}
+
+/** Tool calls and outputs as plain assistant/user text, for a request that offers no tools. */
+export function toolHistoryAsText(messages: ChatMessage[]): ChatMessage[] {
+  if (!messages.some((m) => m.role === "tool" || m.tool_calls?.length)) return messages;
+  return messages.map((m): ChatMessage => {
+    if (m.role === "tool") {
+      const text = typeof m.content === "string" ? m.content : (m.content ?? []).map((p) => (p.type === "text" ? p.text : "[image]")).join("\n");
+      return { role: "user", content: `Tool output (call ${m.tool_call_id}):\n${text}` };
+    }
+    if (m.role !== "assistant" || !m.tool_calls?.length) return m;
+    const calls = m.tool_calls.map((c) => `[called ${c.function.name} (call ${c.id}) with ${c.function.arguments}]`).join("\n");
+    const text = typeof m.content === "string" && m.content ? `${m.content}\n${calls}` : calls;
+    const { tool_calls: _calls, ...rest } = m;
+    return { ...rest, content: text };
+  });
 }

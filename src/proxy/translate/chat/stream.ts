@@ -2,6 +2,7 @@
 import { randomId } from "../../../lib/ids.js";
 import type { Json, OutputItem, ResponseObject, Usage } from "../../responses/types.js";
 import type { ResponsesEvent } from "../contract.js";
+import { isContextLengthError } from "../../errors.js";
 import { idWithSignature } from "../thought-signature.js";
 import { callFromChat, type ToolOrigin } from "../tools.js";
 import { ThinkSplitter } from "./think-splitter.js";
@@ -134,7 +135,10 @@ export class ChatToResponsesStream {
   chunk(chunk: ChatChunk): ResponsesEvent[] {
     const events: ResponsesEvent[] = [];
     if (chunk.error) {
-      events.push(...this.fail(String(chunk.error.code ?? chunk.error.type ?? "upstream_error"), chunk.error.message ?? "upstream error"));
+      const message = chunk.error.message ?? "upstream error";
+      const code = String(chunk.error.code ?? chunk.error.type ?? "upstream_error");
+      // Codex knows a full context window only by this code (it then says so and stops retrying).
+      events.push(...this.fail(isContextLengthError(0, code, message) ? "context_length_exceeded" : code, message));
       return events;
     }
     if (chunk.model && this.response.model !== chunk.model) this.response.model = chunk.model;

@@ -4,6 +4,7 @@
 import type { InputItem, Json, ResponsesRequest, ToolSpec } from "../../responses/types.js";
 import { capsKey } from "../../caps.js";
 import { bearerHeaders, FORGET_NOTHING, type AdapterContext, type BackendAdapter, type BackendDefinition, type UpstreamCall } from "../contract.js";
+import { adaptiveCall } from "../quirk-learning.js";
 import { lessonsFrom, NO_TEMPERATURE, withLessons } from "./quirks.js";
 import { CommandCodeReply } from "./reply.js";
 import { responsesToCommandCode } from "./request.js";
@@ -50,26 +51,26 @@ export function commandCodeAdapter(context: Partial<AdapterContext>, now: () => 
         model: request.model ?? body.params.model, tools, parallelToolCalls: request.parallel_tool_calls ?? true,
         toolChoice: (request.tool_choice ?? "auto") as Json, session, debug,
       });
-      const callWith = (lessons: Set<string>): UpstreamCall => ({
-        path: "alpha/generate",
-        framing: "json-lines",
-        body: withLessons(body, lessons),
-        headers: { "x-command-code-version": COMMAND_CODE_VERSION, Accept: "text/event-stream, application/json", "User-Agent": BROWSER_USER_AGENT },
-        notes,
-        explainError: (status, message, code) => explainCommandCodeError(status, message, code),
-        translator,
-        // A 400/422 that names a parameter (the original's ErrorAnalyzer): adjust, remember, send again.
-        retryAfterError: (status, message) => {
-          if (status !== 400 && status !== 422) return null;
-          const learned = lessonsFrom(message, withLessons(body, lessons)).filter((l) => !lessons.has(l));
-          if (learned.length === 0) return null;
-          memory.learn(key, learned);
+      return adaptiveCall({
+        memory,
+        key,
+        build: (lessons): UpstreamCall => ({
+          path: "alpha/generate",
+          framing: "json-lines",
+          body: withLessons(body, lessons),
+          headers: { "x-command-code-version": COMMAND_CODE_VERSION, Accept: "text/event-stream, application/json", "User-Agent": BROWSER_USER_AGENT },
+          notes,
+          explainError: (status, message, code) => explainCommandCodeError(status, message, code),
+          translator,
+        }),
+        // A 400/422 that names a parameter (the original's ErrorAnalyzer): adjust and send again; kept
+        // for the model once the adjusted request was answered.
+        lessons: (_status, message, lessons) => lessonsFrom(message, withLessons(body, lessons)),
+        describe: (learned) => {
           const lowered = learned.filter((l) => l !== NO_TEMPERATURE).map((l) => l.replace(":", " lowered to "));
-          return { call: callWith(new Set([...lessons, ...learned])), dropped: learned.filter((l) => l === NO_TEMPERATURE),
-            reason: lowered.length ? `${lowered.join(", ")} (remembered for this model)` : undefined };
+          return { dropped: learned.filter((l) => l === NO_TEMPERATURE), reason: lowered.length ? `${lowered.join(", ")} (remembered for this model once answered)` : undefined };
         },
       });
-      return callWith(memory.quirksFor(key));
     },
   };
 }

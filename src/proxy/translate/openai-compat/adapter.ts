@@ -5,6 +5,7 @@ import { chatReplyTranslator } from "../chat/reply.js";
 import { DEFAULT_CHAT_OPTIONS, responsesToChat, type ChatRequestOptions } from "../chat/request.js";
 import { completionAsChunk, type ChatChunk, type ChatCompletion } from "../chat/stream.js";
 import { bearerHeaders, FORGET_NOTHING, type BackendAdapter, type BackendDefinition, type QuirkMemory, type UpstreamCall } from "../contract.js";
+import { adaptiveCall } from "../quirk-learning.js";
 import { blamedQuirks, withoutQuirks } from "./quirks.js";
 
 export function openAiCompatAdapter(options: ChatRequestOptions, targetUrl = "", memory: QuirkMemory = FORGET_NOTHING): BackendAdapter {
@@ -23,20 +24,13 @@ export function openAiCompatAdapter(options: ChatRequestOptions, targetUrl = "",
         whole: (body) => completionAsChunk(body as ChatCompletion),
         endMarker: "finishing the answer",
       });
-      const callWithout = (drops: Set<string>): UpstreamCall => ({
-        path: "chat/completions",
-        body: withoutQuirks(translation.body, drops),
-        notes: translation.notes,
-        translator,
-        retryAfterError: (status, message) => {
-          if (status !== 400 && status !== 422) return null;
-          const blamed = blamedQuirks(message, withoutQuirks(translation.body, drops)).filter((q) => !drops.has(q));
-          if (blamed.length === 0) return null;
-          memory.learn(key, blamed);
-          return { call: callWithout(new Set([...drops, ...blamed])), dropped: blamed };
-        },
+      return adaptiveCall({
+        memory,
+        key,
+        build: (drops): UpstreamCall => ({ path: "chat/completions", body: withoutQuirks(translation.body, drops), notes: translation.notes, translator }),
+        // Only a parameter the provider names as unsupported (quirks.ts), never one it says it wants.
+        lessons: (_status, message, drops) => blamedQuirks(message, withoutQuirks(translation.body, drops)),
       });
-      return callWithout(memory.quirksFor(key));
     },
   };
 }
