@@ -49,6 +49,8 @@ export class ProxyServer {
   /** The user chose to keep this proxy running without a launcher. */
   kept = false;
   log: LogFile | null = null;
+  /** An AI BGP pool's routes and their state, for /health (the original's `bgp_routes`). */
+  bgp: (() => { pool: string; strategy: string; routes: unknown[] }) | null = null;
   readonly maxBodyBytes: number;
 
   constructor(readonly options: ProxyOptions) {
@@ -156,6 +158,8 @@ export class ProxyServer {
         pid: Number(new Gio.Credentials().get_unix_pid()),
       }),
       client_token_required: this.#policy.clientToken !== null,
+      bgp_pool: this.bgp ? this.bgp().pool : null,
+      bgp_routes: this.bgp ? this.bgp().routes : null,
       kept: this.kept,
       draining: this.#draining,
     };
