@@ -119,6 +119,8 @@ class Attempt {
   lostRace = false;
   /** From the start of the request: this target's first real event. */
   firstByteMs: number | null = null;
+  /** Characters of text and arguments it streamed (for a chars/4 estimate when no usage comes). */
+  saidChars = 0;
   endMs = 0;
   translator: ReplyTranslator | null = null;
   call: UpstreamCall | null = null;
@@ -407,7 +409,7 @@ export class ResponsesRoute {
     const sentChars = a.call ? JSON.stringify(a.call.body).length : 0;
     if (r?.kind === "answered") {
       const tokens = usage ? { tokensIn: usage.input_tokens, tokensOut: usage.output_tokens, tokensCached: usage.input_tokens_details?.cached_tokens ?? 0, estimated: false }
-        : { tokensIn: Math.ceil(sentChars / 4), tokensOut: Math.ceil(outputChars(response!) / 4), tokensCached: 0, estimated: true };
+        : { tokensIn: Math.ceil(sentChars / 4), tokensOut: Math.ceil(Math.max(outputChars(response!), a.saidChars) / 4), tokensCached: 0, estimated: true };
       return { ...base, outcome: outcome ?? r.outcome, status: 200, ...tokens, error: r.outcome === "failed" ? this.#errorOf(a) : null };
     }
     if (r?.kind === "cancelled") {
@@ -472,6 +474,7 @@ export class ResponsesRoute {
     a.translator = translator;
     const emit = async (events: ResponsesEvent[]) => {
       if (a.lostRace || events.length === 0) return;
+      for (const e of events) if (typeof e.delta === "string") a.saidChars += e.delta.length;
       const { forward, committedNow } = a.gate.offer(events);
       if (a.firstByteMs === null && (committedNow || forward.length > 0)) a.firstByteMs = Date.now() - a.requestStart;
       if (committedNow && !claim(a)) {
