@@ -8,6 +8,7 @@ import { onUnixSignal, SIGINT, SIGTERM } from "../lib/unix-signals.js";
 import { createAppContext, type AppContext } from "../launcher/app-context.js";
 import { acquireOwnership, currentOwner } from "../launcher/ownership.js";
 import { readProxyConfig } from "../launcher/proxy-config.js";
+import { BudgetWatcher } from "../launcher/budget-watcher.js";
 import { LauncherSession, preferredTargetModel, targetModels, targetName } from "../launcher/session.js";
 import { MonitoringController } from "../watchdog/controller.js";
 import type { AlertAction } from "../watchdog/watchdog.js";
@@ -98,12 +99,16 @@ export async function runHeadless(options: HeadlessOptions): Promise<number> {
     printerr(`[${stamp()}] ALERT: ${title} — ${body}${action ? ` (${action.label}: open Codex Launcher → Manage Endpoints → '${action.target}')` : ""}`);
     GLib.spawn_async(null, ["notify-send", "--app-name=Codex Launcher", title, body], null, GLib.SpawnFlags.SEARCH_PATH | GLib.SpawnFlags.STDOUT_TO_DEV_NULL | GLib.SpawnFlags.STDERR_TO_DEV_NULL, null);
   };
+  // Monthly budgets are watched here too (80 % and 100 %).
+  const budgets = new BudgetWatcher(paths, ctx.usageFeed, ctx.usageSettings, (title, body) => notify(title, body));
+  budgets.start();
   // No window to cancel from: actions run at once (and say so in monitoring.log).
   const monitoring = new MonitoringController(ctx, async () => true, notify, () => session.refreshProfile());
   monitoring.forceEnabled = true;
   try {
     await monitoring.load();
   } catch (e) {
+    budgets.stop();
     await ctx.supervisor.dispose().catch(() => undefined);
     release();
     return fail(`AI Monitoring could not start: ${(e as Error).message}`, EXIT_SETUP_FAILED);
@@ -116,6 +121,7 @@ export async function runHeadless(options: HeadlessOptions): Promise<number> {
       stopping = true;
       ctx.log.write("shutting down: stopping the watchdog and the proxy (live streams get a few seconds to finish)");
       monitoring.shutdown();
+      budgets.stop();
       void ctx.supervisor.dispose().finally(() => {
         release();
         resolve(0);
