@@ -43,7 +43,7 @@ export async function runHeadless(options: HeadlessOptions): Promise<number> {
     return fail(`cannot set up: ${(e as Error).message}`, EXIT_SETUP_FAILED);
   }
   ctx.log.subscribe((line) => print(`[${stamp()}] ${line}`));
-  if (ctx.endpoints.loadError) printerr(`codex-launcher: ${ctx.endpoints.loadError}`);
+  for (const error of [ctx.endpoints.loadError, ctx.pools.loadError, ctx.usageSettings.loadError]) if (error) printerr(`codex-launcher: ${error}`);
 
   const ownership = await acquireOwnership(paths, "headless").catch((e: Error) => e);
   if (ownership instanceof Error) return fail(ownership.message, EXIT_SETUP_FAILED);
