@@ -159,6 +159,7 @@ export class ProxyServer {
       }),
       client_token_required: this.#policy.clientToken !== null,
       bgp_pool: this.bgp ? this.bgp().pool : null,
+      bgp_strategy: this.bgp ? this.bgp().strategy : null,
       bgp_routes: this.bgp ? this.bgp().routes : null,
       kept: this.kept,
       draining: this.#draining,

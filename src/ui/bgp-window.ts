@@ -25,7 +25,7 @@ function clock(epochS: number | null): string {
 export function routeRow(e: RouteStatsEntry, nowS: number): string[] {
   const until = e.state === "open" ? e.open_until_ts : e.state === "cooling" ? e.rate_limited_until : null;
   return [e.route, e.model, STATE_TEXT[e.state], e.score.toFixed(1), e.ewma_latency_s === null ? "—" : `${Math.round(e.ewma_latency_s * 1000)} ms`,
-    `${e.consecutive_failures} in a row · ${e.failures}/${e.requests}`, `${Math.round(e.error_rate * 100)} %`,
+    `${e.consecutive_failures} in a row · ${e.failures} of ${e.requests}`, `${Math.round(e.error_rate * 100)} %`,
     until !== null && until > nowS ? `until ${clock(until)} (${Math.ceil(until - nowS)} s)` : "", e.last_error ?? ""];
 }
 
@@ -47,7 +47,7 @@ export class BgpWindow extends Gtk.Window {
   #unsubscribe: (() => void)[] = [];
 
   constructor(parent: Gtk.Window | null, private readonly ctx: AppContext, private readonly session: LauncherSession) {
-    super({ title: "AI BGP", default_width: 920, default_height: 600, ...(parent ? { transient_for: parent } : {}) });
+    super({ title: "AI BGP", default_width: 1040, default_height: 600, ...(parent ? { transient_for: parent } : {}) });
     const box = new Gtk.Box({ orientation: Gtk.Orientation.VERTICAL, spacing: 8, margin: 12 });
     box.add(new Gtk.Label({ label: "<b>AI BGP pools</b> — one Codex session over several providers: the best route answers, the next one takes over before the first byte",
       use_markup: true, xalign: 0, wrap: true }));

@@ -135,6 +135,8 @@ export class PoolDialog extends Gtk.Window {
     this.saveButton.connect("clicked", () => void this.saveNow());
     this.routesView.get_selection().connect("changed", () => this.#onSelection());
     for (const entry of [this.routeNameEntry, this.urlEntry, this.keyEntry]) entry.connect("changed", () => this.#fromForm());
+    // A message about an earlier save attempt goes once the pool is being changed again.
+    this.nameEntry.connect("changed", () => this.errorLabel.set_text(""));
     this.endpointCombo.connect("changed", () => this.#onEndpointChosen());
     this.backendCombo.connect("changed", () => this.#fromForm());
     this.modelCombo.connect("changed", () => this.#fromForm());
@@ -218,7 +220,7 @@ export class PoolDialog extends Gtk.Window {
     this.routesStore.clear();
     this.#routes.forEach((r, i) => {
       this.routesStore.set(this.routesStore.append(), [Column.ORDER, Column.NAME, Column.SOURCE, Column.URL, Column.MODEL, Column.PRIORITY],
-        [String(i + 1), r.name, r.endpoint_name || `by hand (${r.backend_type ?? "openai-compat"})`, r.endpoint_name ? "(the endpoint's)" : r.target_url,
+        [String(i + 1), r.name, r.endpoint_name || `by hand (${r.backend_type ?? "openai-compat"})`, r.endpoint_name ? "—" : r.target_url,
           r.model || "(endpoint default)", String(r.priority)]);
     });
     this.#filling = false;
@@ -308,7 +310,7 @@ export class PoolDialog extends Gtk.Window {
     }
     const iter = this.routesStore.get_iter(Gtk.TreePath.new_from_indices([this.#selected]))[1];
     this.routesStore.set(iter, [Column.NAME, Column.SOURCE, Column.URL, Column.MODEL], [r.name, r.endpoint_name || `by hand (${r.backend_type ?? "openai-compat"})`,
-      r.endpoint_name ? "(the endpoint's)" : r.target_url, r.model || "(endpoint default)"]);
+      r.endpoint_name ? "—" : r.target_url, r.model || "(endpoint default)"]);
   }
 
   /** The pool as the dialog shows it (keys left out). */

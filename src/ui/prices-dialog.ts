@@ -118,7 +118,7 @@ export class PricesDialog extends Gtk.Window {
 
   #renderBudgets(): void {
     this.budgetsStore.clear();
-    const names = [...this.ctx.endpoints.doc.endpoints.map((e) => [e.name, e.name]), ...this.ctx.pools.doc.pools.map((p) => [`bgp:${p.name}`, `🔀 ${p.name}`])];
+    const names = [...this.ctx.endpoints.doc.endpoints.map((e) => [e.name, e.name]), ...this.ctx.pools.doc.pools.map((p) => [`bgp:${p.name}`, `AI BGP pool ${p.name}`])];
     for (const name of Object.keys(this.#budgets)) if (!names.some(([n]) => n === name)) names.push([name, `${name} (gone)`]);
     for (const [name, shown] of names)
       this.budgetsStore.set(this.budgetsStore.append(), [BudgetColumn.NAME, BudgetColumn.SHOWN, BudgetColumn.BUDGET], [name, shown, String(this.#budgets[name] ?? 0)]);

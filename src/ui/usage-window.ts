@@ -78,7 +78,7 @@ export class UsageWindow extends Gtk.Window {
   #unsubscribe: (() => void)[] = [];
 
   constructor(parent: Gtk.Window | null, private readonly ctx: AppContext) {
-    super({ title: "Usage", default_width: 980, default_height: 860, ...(parent ? { transient_for: parent } : {}) });
+    super({ title: "Usage", default_width: 1000, default_height: 900, ...(parent ? { transient_for: parent } : {}) });
     installCss();
     const outer = new Gtk.Box({ orientation: Gtk.Orientation.VERTICAL, spacing: 8, margin: 12 });
     const head = new Gtk.Box({ spacing: 8 });
@@ -116,7 +116,7 @@ export class UsageWindow extends Gtk.Window {
     plots.attach(this.last7dArea, 0, 1, 2, 1);
     content.add(plots);
     content.add(new Gtk.Label({ label: "<b>Providers</b>", use_markup: true, xalign: 0 }));
-    this.cardsBox = new Gtk.FlowBox({ selection_mode: Gtk.SelectionMode.NONE, max_children_per_line: 3, min_children_per_line: 1, column_spacing: 10,
+    this.cardsBox = new Gtk.FlowBox({ selection_mode: Gtk.SelectionMode.NONE, max_children_per_line: 2, min_children_per_line: 2, column_spacing: 10,
       row_spacing: 10, homogeneous: true, valign: Gtk.Align.START });
     content.add(this.cardsBox);
     const scroller = new Gtk.ScrolledWindow({ vexpand: true, hscrollbar_policy: Gtk.PolicyType.NEVER });
@@ -147,7 +147,7 @@ export class UsageWindow extends Gtk.Window {
 
   #plotArea(draw: (cr: CairoContext, width: number, height: number) => void): Gtk.DrawingArea {
     const area = new Gtk.DrawingArea({ hexpand: true });
-    area.set_size_request(-1, 190);
+    area.set_size_request(-1, 170);
     area.connect("draw", (widget: Gtk.DrawingArea, cr: unknown) => {
       const context = cr as CairoContext & { $dispose(): void };
       draw(context, widget.get_allocated_width(), widget.get_allocated_height());
@@ -170,7 +170,7 @@ export class UsageWindow extends Gtk.Window {
     this.kpis.tokensOut.set_text(formatCount(s.tokensOut));
     this.kpis.costToday.set_text(money(s.costToday));
     this.kpis.costMonth.set_text(money(s.costMonth));
-    const budgetLines = s.budgets.map((b) => `${b.share >= 1 ? "⛔" : b.share >= 0.8 ? "⚠" : "•"} Budget ${GLib.markup_escape_text(b.name, -1)}: ` +
+    const budgetLines = s.budgets.map((b) => `${b.share >= 1 ? "✖" : b.share >= 0.8 ? "⚠" : "•"} Budget ${GLib.markup_escape_text(b.name, -1)}: ` +
       `${money(b.spent)} of ${money(b.budget)} this month (${Math.round(b.share * 100)} %)`);
     if (s.unpriced.length) budgetLines.push(`<i>No price for ${GLib.markup_escape_text(s.unpriced.join(", "), -1)}: counted as $0 (set one in Prices &amp; budgets)</i>`);
     if (this.ctx.usageFeed.error) budgetLines.push(`<i>${GLib.markup_escape_text(this.ctx.usageFeed.error, -1)}</i>`);
@@ -190,7 +190,7 @@ export class UsageWindow extends Gtk.Window {
       const frame = new Gtk.Frame();
       const box = new Gtk.Box({ orientation: Gtk.Orientation.VERTICAL, spacing: 4, margin: 8 });
       const title = new Gtk.Box({ spacing: 8 });
-      const name = c.key.startsWith("bgp:") ? `🔀 ${c.key.slice(4)}` : c.label ? `${c.label} (${c.key})` : c.key;
+      const name = c.key.startsWith("bgp:") ? `AI BGP pool ${c.key.slice(4)}` : c.label ? `${c.label} (${c.key})` : c.key;
       title.add(new Gtk.Label({ label: `<b>${GLib.markup_escape_text(name, -1)}</b>`, use_markup: true, xalign: 0, hexpand: true, ellipsize: 3 }));
       const badge = new Gtk.Label({ label: c.badge });
       badge.get_style_context().add_class("usage-badge");
@@ -198,7 +198,7 @@ export class UsageWindow extends Gtk.Window {
       badge.set_tooltip_text("ERR above 15 % failed requests, WARN above 5 %");
       title.add(badge);
       box.add(title);
-      const body = new Gtk.Label({ label: cardLines(c).join("\n"), xalign: 0, wrap: true, selectable: true });
+      const body = new Gtk.Label({ label: cardLines(c).join("\n"), xalign: 0, wrap: true, selectable: true, max_width_chars: 52 });
       box.add(body);
       frame.add(box);
       this.cardsBox.add(frame);
