@@ -6,15 +6,7 @@ import type { AppPaths } from "../lib/paths.js";
 import { localDate } from "../lib/usage-stats.js";
 import type { UsageFeed } from "./usage-feed.js";
 import type { UsageSettingsStore } from "./usage-settings-store.js";
-import { budgetStatus, dueBudgetAlerts, type BudgetAlert, type BudgetAlertState } from "./usage-summary.js";
-
-export function budgetAlertText(a: BudgetAlert): { title: string; body: string } {
-  const who = a.name.startsWith("bgp:") ? `the AI BGP pool '${a.name.slice(4)}'` : `'${a.name}'`;
-  return {
-    title: a.level === 100 ? `Monthly budget reached for ${who}` : `80 % of the monthly budget used for ${who}`,
-    body: `$${a.spent.toFixed(2)} of $${a.budget.toFixed(2)} spent this month (prices from the Usage window's table). Requests are not stopped.`,
-  };
-}
+import { budgetAlertText, budgetStatus, dueBudgetAlerts, type BudgetAlert, type BudgetAlertState } from "./usage-summary.js";
 
 export class BudgetWatcher {
   #unsubscribe: (() => void)[] = [];

@@ -70,6 +70,18 @@ export class PoolsStore {
     this.doc = doc;
   }
 
+  /** An endpoint was renamed: routes through it follow (they name it). */
+  renameEndpoint(oldName: string, newName: string): number {
+    let changed = 0;
+    const pools = this.doc.pools.map((p) => ({ ...p, routes: p.routes.map((r) => {
+      if (r.endpoint_name !== oldName) return r;
+      changed++;
+      return { ...r, endpoint_name: newName };
+    }) }));
+    if (changed > 0) this.save({ ...this.doc, pools });
+    return changed;
+  }
+
   /** Moves keys the original app kept in bgp-pools.json in plain text into the secret store. */
   async migratePlaintextKeys(): Promise<number> {
     let moved = 0;

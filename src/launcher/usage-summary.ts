@@ -205,3 +205,12 @@ export function dueBudgetAlerts(statuses: readonly BudgetStatus[], state: Budget
   }
   return { alerts, state: { month, given } };
 }
+
+/** What a budget alert says. */
+export function budgetAlertText(a: BudgetAlert): { title: string; body: string } {
+  const who = a.name.startsWith("bgp:") ? `the AI BGP pool '${a.name.slice(4)}'` : `'${a.name}'`;
+  return {
+    title: a.level === 100 ? `Monthly budget reached for ${who}` : `80 % of the monthly budget used for ${who}`,
+    body: `$${a.spent.toFixed(2)} of $${a.budget.toFixed(2)} spent this month (prices from the Usage window's table). Requests are not stopped.`,
+  };
+}

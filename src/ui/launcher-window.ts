@@ -274,7 +274,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     let text: string;
     switch (s.state) {
       case "running":
-        text = `<span foreground="#26a269">●</span> running on 127.0.0.1:${s.port} · ${GLib.markup_escape_text(s.spec?.endpointName ?? "", -1)} / ${GLib.markup_escape_text(s.spec?.model ?? "", -1)}`;
+        text = `<span foreground="#26a269">●</span> running on 127.0.0.1:${s.port} · ${s.spec?.pool ? "AI BGP pool " : ""}${GLib.markup_escape_text(s.spec?.endpointName ?? "", -1)} / ${GLib.markup_escape_text(s.spec?.model ?? "", -1)}`;
         if (health) text += ` · healthy · up ${formatUptime(health.uptime_s)} · ${health.requests_total} requests${health.memory_mb ? ` · ${Math.round(health.memory_mb)} MB` : ""}`;
         else if (health === null) text += ` · <span foreground="#c01c28">not answering /health</span>`;
         break;

@@ -78,7 +78,7 @@ export class UsageWindow extends Gtk.Window {
   #unsubscribe: (() => void)[] = [];
 
   constructor(parent: Gtk.Window | null, private readonly ctx: AppContext) {
-    super({ title: "Usage", default_width: 1000, default_height: 900, ...(parent ? { transient_for: parent } : {}) });
+    super({ title: "Usage", default_width: 1000, default_height: 780, ...(parent ? { transient_for: parent } : {}) });
     installCss();
     const outer = new Gtk.Box({ orientation: Gtk.Orientation.VERTICAL, spacing: 8, margin: 12 });
     const head = new Gtk.Box({ spacing: 8 });
@@ -110,7 +110,7 @@ export class UsageWindow extends Gtk.Window {
     this.last24hArea = this.#plotArea((cr, w, h) => drawTokenBars(cr, w, h, "Tokens per hour — last 24 h", this.summary.last24h, false));
     this.last7dArea = this.#plotArea((cr, w, h) => drawTokenBars(cr, w, h, "Tokens per hour — last 7 days", this.summary.last7d, true));
     this.ttfbArea = this.#plotArea((cr, w, h) => drawTtfb(cr, w, h, "First byte per provider (p50 / p90)",
-      this.summary.cards.map((c) => ({ label: c.key, p50: c.ttfbP50, p90: c.ttfbP90 }))));
+      this.summary.cards.map((c) => ({ label: c.label ?? c.key, p50: c.ttfbP50, p90: c.ttfbP90 }))));
     plots.attach(this.last24hArea, 0, 0, 1, 1);
     plots.attach(this.ttfbArea, 1, 0, 1, 1);
     plots.attach(this.last7dArea, 0, 1, 2, 1);
@@ -147,7 +147,7 @@ export class UsageWindow extends Gtk.Window {
 
   #plotArea(draw: (cr: CairoContext, width: number, height: number) => void): Gtk.DrawingArea {
     const area = new Gtk.DrawingArea({ hexpand: true });
-    area.set_size_request(-1, 170);
+    area.set_size_request(-1, 150);
     area.connect("draw", (widget: Gtk.DrawingArea, cr: unknown) => {
       const context = cr as CairoContext & { $dispose(): void };
       draw(context, widget.get_allocated_width(), widget.get_allocated_height());

@@ -3,6 +3,8 @@ import { moveRoute, parsePools, poolLabel, PoolsFormatError, removePool, resolve
   validatePool, type BgpPool } from "../../src/lib/bgp-pools.js";
 import { parseEndpoints, setDefaultEndpoint, type Endpoint } from "../../src/lib/endpoints.js";
 import { blendedPrice, costUsd, DEFAULT_PRICES, effectivePrices, parseUsageSettings, priceOf, UsageSettingsFormatError } from "../../src/lib/prices.js";
+import { badgeFor, budgetAlertText, dueBudgetAlerts, hourSeries, summarize } from "../../src/launcher/usage-summary.js";
+import { formatCount, hourLabels, niceCeiling, stackedBars } from "../../src/ui/plot-geometry.js";
 import { applyUsageRecords, emptyUsageStats, hourKey, localDate, parseUsageStats, providerHost, requestLogLine, serializeUsageStats, UsageStatsFormatError,
   type AttemptRecord, type UsageRecord } from "../../src/lib/usage-stats.js";
 
@@ -172,5 +174,62 @@ describe("bgp-pools.json", () => {
     expect(parseEndpoints(text, ["Main"]).default).toBe("Main");
     expect(setDefaultEndpoint(parseEndpoints(text), "Main", ["Main"]).default).toBe("Main");
     expect(() => setDefaultEndpoint(parseEndpoints(text), "Nope", ["Main"])).toThrowError(/no endpoint or pool named 'Nope'/);
+  });
+});
+
+describe("Usage window figures", () => {
+  it("sums totals, prices this month's and today's tokens, and badges providers by failure rate", () => {
+    const today = rec({ provider: "a.example", label: "A", model: "gpt-4o", attempts: [attempt({ model: "gpt-4o", tokensIn: 1_000_000, tokensOut: 100_000, tokensCached: 0 })] });
+    const failed = (provider: string) => rec({ provider, outcome: "failed", status: 500, error: "boom", attempts: [attempt({ outcome: "failed", tokensIn: 0, tokensOut: 0 })] });
+    const okB = (i: number) => rec({ id: `b${i}`, provider: "b.example", label: "B", model: "mystery", attempts: [attempt({ model: "mystery" })] });
+    const records = [today, failed("a.example"), ...Array.from({ length: 18 }, (_, i) => okB(i)), failed("b.example"), failed("b.example")];
+    const stats = applyUsageRecords(emptyUsageStats(), records, T0);
+    const s = summarize(stats, { prices: {}, budgets: { A: 10, B: 1 } }, T0);
+    expect(s.requests).toBe(22);
+    expect(s.successRate).toBeCloseTo(19 / 22, 6);
+    expect(s.costToday).toBeCloseTo(2.5 + 1, 9);
+    expect(s.costMonth).toBeCloseTo(3.5, 9);
+    expect(s.unpriced).toEqual(["mystery"]);
+    const a = s.cards.find((c) => c.key === "a.example")!;
+    const b = s.cards.find((c) => c.key === "b.example")!;
+    expect([a.badge, b.badge]).toEqual(["ERR", "WARN"]); // 1/2 = 50 %, 2/20 = 10 %
+    expect(badgeFor(1, 20)).toBe("OK"); // exactly 5 %
+    expect(badgeFor(3, 20)).toBe("WARN"); // exactly 15 %
+    expect(badgeFor(4, 20)).toBe("ERR");
+    expect(a.costUsd).toBeCloseTo(3.5, 9);
+    expect(b.topModels[0]).toEqual({ model: "mystery", requests: 18, share: 0.9, tokens: 18 * 110 });
+    expect(b.ttfbP50).toBe(300);
+    expect(s.budgets).toEqual([{ name: "A", budget: 10, spent: 3.5, share: 0.35 }, { name: "B", budget: 1, spent: 0, share: 0 }]);
+    const hours = hourSeries(stats, T0, 24);
+    expect(hours.tokensIn.length).toBe(24);
+    expect(hours.tokensIn[23]).toBe(1_000_000 + 18 * 100);
+    expect(hours.requests[23]).toBe(22);
+  });
+
+  it("gives each budget alert once a month: 80 %, then 100 %, or 100 % alone when both are passed at once", () => {
+    const st = (name: string, share: number) => ({ name, budget: 10, spent: share * 10, share });
+    let r = dueBudgetAlerts([st("A", 0.5)], { month: "", given: {} }, "2026-11");
+    expect(r.alerts).toEqual([]);
+    r = dueBudgetAlerts([st("A", 0.85), st("B", 1.2)], r.state, "2026-11");
+    expect(r.alerts.map((a) => [a.name, a.level])).toEqual([["A", 80], ["B", 100]]);
+    r = dueBudgetAlerts([st("A", 0.9), st("B", 1.5)], r.state, "2026-11");
+    expect(r.alerts).toEqual([]);
+    r = dueBudgetAlerts([st("A", 1)], r.state, "2026-11");
+    expect(r.alerts.map((a) => [a.name, a.level])).toEqual([["A", 100]]);
+    // A new month starts over.
+    expect(dueBudgetAlerts([st("A", 0.8)], r.state, "2026-12").alerts.map((a) => a.level)).toEqual([80]);
+    expect(budgetAlertText({ name: "bgp:Main", level: 100, spent: 10.5, budget: 10 }).title).toBe("Monthly budget reached for the AI BGP pool 'Main'");
+  });
+
+  it("lays out plots: nice axis tops, stacked bars, labels", () => {
+    expect([0, 1, 3, 7, 12, 99, 101, 2500].map(niceCeiling)).toEqual([1, 1, 5, 10, 20, 100, 200, 5000]);
+    expect([999, 1234, 25_000, 2_500_000].map(formatCount)).toEqual(["999", "1.2k", "25k", "2.5M"]);
+    const area = { x: 0, y: 0, width: 100, height: 50 };
+    const { bars, max } = stackedBars([[10, 0, 30], [5, 0, 20]], area, 0);
+    expect(max).toBe(50);
+    expect(bars.map((b) => [b.series, Math.round(b.x), Math.round(b.y), Math.round(b.height)])).toEqual([[0, 0, 40, 10], [1, 0, 35, 5], [0, 67, 20, 30], [1, 67, 0, 20]]);
+    const first = Math.floor(T0 / 3600_000);
+    expect(hourLabels(first, 8, 4).map((l) => l.index)).toEqual([0, 4]);
+    expect(hourLabels(first, 48, 4, true).length).toBe(2);
   });
 });
