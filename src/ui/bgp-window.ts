@@ -76,6 +76,9 @@ export class BgpWindow extends Gtk.Window {
     for (const [title, column] of [["Route", RouteColumn.ROUTE], ["Model", RouteColumn.MODEL], ["State", RouteColumn.STATE], ["Score", RouteColumn.SCORE],
       ["First byte (EWMA)", RouteColumn.TTFB], ["Failures", RouteColumn.FAILURES], ["Errors (10 min)", RouteColumn.ERROR_RATE], ["Back", RouteColumn.UNTIL],
       ["Last error", RouteColumn.LAST_ERROR]] as const) this.routesView.append_column(textColumn(title, column));
+    this.routesView.set_tooltip_text("Lower scores are tried first: 10 × priority + 5 × first-byte seconds (EWMA, at most 50) + 100 × the share of " +
+      "failed tries in the last 10 minutes + the blended price per million tokens (at most 50). Open: 3 failures in a row, rests 60 s, then one probe. " +
+      "Cooling down: the provider said 429.");
     const routesScroller = new Gtk.ScrolledWindow({ shadow_type: Gtk.ShadowType.IN, min_content_height: 160 });
     routesScroller.add(this.routesView);
     box.add(routesScroller);
@@ -141,7 +144,9 @@ export class BgpWindow extends Gtk.Window {
       this.stateTitle.set_markup("<b>Route state</b>");
       return;
     }
-    const entries = poolRoutes(this.ctx.usageFeed.routes, pool.name);
+    // In the order the next request would try them: routes that may take traffic first, by score.
+    const resting = (e: RouteStatsEntry) => (e.state === "open" || e.state === "cooling" ? 1 : 0);
+    const entries = poolRoutes(this.ctx.usageFeed.routes, pool.name).sort((a, b) => resting(a) - resting(b) || a.score - b.score);
     const nowS = Date.now() / 1000;
     const seen = new Set<string>();
     for (const e of entries) {

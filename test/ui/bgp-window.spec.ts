@@ -151,6 +151,8 @@ describe("AI BGP window", () => {
     expect(rows.good[2]).toBe("up");
     expect(rows.good[4]).toMatch(/^\d+ ms$/);
     expect(win.stateTitle.get_text()).toContain("the running proxy routes this pool");
+    // Shown in the order the next request would try them.
+    expect(win.routeRows().map((r) => r[0])).toEqual(["good", "broken", "hand"]);
     expect(broken.chatRequests().length).toBe(3);
     expect(byHand.chatRequests()[0].headers.authorization).toBe(`Bearer ${KEYS.hand}`);
     expect(broken.chatRequests()[0].headers.authorization).toBe(`Bearer ${KEYS.broken}`);
