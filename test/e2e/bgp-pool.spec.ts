@@ -70,7 +70,7 @@ describe("AI BGP pool in the proxy", () => {
 
   it("answers every request through a 500, a 429, a slow first byte and a good route; opens the broken one; counts exactly the reported tokens", async () => {
     const broken = fake().otherwise({ kind: "status", status: 500, body: { error: { message: "internal failure" } } });
-    const limited = fake().otherwise({ kind: "status", status: 429, headers: { "Retry-After": "30" }, body: { error: { message: "slow down" } } });
+    const limited = fake().otherwise({ kind: "status", status: 429, headers: { "Retry-After": "300" }, body: { error: { message: "slow down" } } });
     const slow = fake().otherwise({ kind: "text", text: "slow answer", firstByteDelayMs: 3000, usage: { prompt: 101, completion: 11, cached: 40 } });
     const good = fake().otherwise({ kind: "text", text: "good answer", usage: { prompt: 202, completion: 22 } });
     // Priorities far apart: the broken route stays first in line until the breaker opens it.
