@@ -35,6 +35,15 @@ function fail(message: string, code: number): number {
 }
 
 export async function runHeadless(options: HeadlessOptions): Promise<number> {
+  // Signals are ours from the first moment: a SIGTERM during set-up still stops the proxy cleanly.
+  let stopRequested = false;
+  let onStop: (() => void) | null = null;
+  const requestStop = () => {
+    stopRequested = true;
+    onStop?.();
+  };
+  onUnixSignal(SIGTERM, requestStop);
+  onUnixSignal(SIGINT, requestStop);
   const paths = userPaths();
   let ctx: AppContext;
   try {
@@ -115,10 +124,8 @@ export async function runHeadless(options: HeadlessOptions): Promise<number> {
   }
   // The caller's main loop keeps running; this resolves when a signal asks us to stop.
   return new Promise<number>((resolve) => {
-    let stopping = false;
     const quit = () => {
-      if (stopping) return;
-      stopping = true;
+      onStop = null;
       ctx.log.write("shutting down: stopping the watchdog and the proxy (live streams get a few seconds to finish)");
       monitoring.shutdown();
       budgets.stop();
@@ -127,7 +134,7 @@ export async function runHeadless(options: HeadlessOptions): Promise<number> {
         resolve(0);
       });
     };
-    onUnixSignal(SIGTERM, quit);
-    onUnixSignal(SIGINT, quit);
+    if (stopRequested) quit();
+    else onStop = quit;
   });
 }

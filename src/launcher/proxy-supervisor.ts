@@ -281,6 +281,8 @@ export class ProxySupervisor implements SupervisedProxy {
       await this.#waitHealthy(5000);
       this.port = port;
       this.startedAtMs = Date.now();
+      // Healthy from here: a crash after the stable time is restarted at once (supervision-policy.ts).
+      this.#backoff.healthy(this.startedAtMs);
       if (!this.options.temporary) this.#record();
       this.#setState("running");
       return port;

@@ -143,7 +143,9 @@ export class UpstreamClient {
         failure = e;
       }
       if (reply && reply.status < 400) return reply;
-      const retryable = failure ? ["connection_refused", "connection_reset", "timeout", "dns"].includes(failure.kind) : true;
+      // A provider that took the whole header timeout is not asked again here: Codex retries the turn
+      // itself, and retrying in both places multiplies the silence the user waits through.
+      const retryable = failure ? ["connection_refused", "connection_reset", "dns"].includes(failure.kind) : true;
       const delay = !retryable ? null : nextRetryDelay(
         reply ? { kind: "status", status: reply.status, retryAfterMs: parseRetryAfter(reply.headers.get_one("Retry-After"), Date.now()) } : { kind: "connect-error" },
         attempt, policy, Math.random());

@@ -73,8 +73,10 @@ export class LauncherWin extends Gtk.ApplicationWindow {
   onCodexLaunched: ((sessionId: string) => void) | null = null;
   /** The Codex sessions launched from this window (their processes are found by session id). */
   readonly launchedSessions: string[] = [];
-  /** Asks what to do when the window closes while Codex runs (a dialog; specs answer it directly). */
+  /** Asks what to do when the window closes while Codex runs (by default the dialog below). */
   askOnClose: (() => Promise<CloseChoice>) | null = null;
+  /** The close question while it is shown. */
+  closeDialog: Gtk.MessageDialog | null = null;
   /** Set while another launcher (--headless, or a window of an older run) owns the proxy: this window only looks. */
   #attachedTo: OwnerInfo | null = null;
   readonly session: LauncherSession;
@@ -517,7 +519,9 @@ export class LauncherWin extends Gtk.ApplicationWindow {
       dialog.add_button("Stop Codex and the proxy", 2);
       dialog.add_button("Keep the proxy running", 1);
       dialog.set_default_response(1);
+      this.closeDialog = dialog;
       dialog.connect("response", (_d, response: number) => {
+        this.closeDialog = null;
         dialog.destroy();
         resolve(response === 1 ? "keep" : response === 2 ? "stop-both" : "cancel");
       });

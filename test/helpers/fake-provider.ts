@@ -16,6 +16,7 @@ export type Reply =
   | { kind: "cut"; text: string } // some deltas, then the TCP connection is dropped
   | { kind: "silence"; text?: string } // headers (and maybe a delta), then nothing
   | { kind: "die" } // the provider is killed as the request comes in: the connection closes unanswered, nothing listens any more
+  | { kind: "stall" } // not even response headers: the connection stays open, silent
   | { kind: "json"; body: unknown } // a non-streamed chat.completion
   | { kind: "sse"; frames: string[] } // raw SSE frames, written as given
   | { kind: "rejects"; param: string; then: Reply } // 400 naming `param` while the request carries it
@@ -164,6 +165,7 @@ export class FakeProvider {
         return;
       case "cut":
       case "silence":
+      case "stall":
         await this.#raw(msg, reply, record);
         return;
       case "die":
@@ -223,8 +225,15 @@ export class FakeProvider {
   }
 
   /** Writes the HTTP response by hand on the stolen connection, to cut it or leave it silent. */
-  async #raw(msg: Soup.ServerMessage, reply: Extract<Reply, { kind: "cut" | "silence" }>, record: Recorded): Promise<void> {
+  async #raw(msg: Soup.ServerMessage, reply: Extract<Reply, { kind: "cut" | "silence" | "stall" }>, record: Recorded): Promise<void> {
     const stream = msg.steal_connection();
+    if (reply.kind === "stall") {
+      stream.get_input_stream().read_bytes_async(1, GLib.PRIORITY_DEFAULT, null, () => {
+        record.clientGone = true;
+        stream.close(null);
+      });
+      return;
+    }
     const out = stream.get_output_stream();
     const hex = (s: string) => `${encoder.encode(s).length.toString(16)}\r\n${s}\r\n`;
     let text = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";

@@ -1,6 +1,7 @@
 // Launch Codex CLI for real: a terminal opens (xterm here), Codex runs in it against the proxy, and the
 // watchdog notices when that Codex process goes away (D1).
 import GLib from "gi://GLib";
+import Gtk from "gi://Gtk?version=3.0";
 import type { AppContext } from "../../src/launcher/app-context.js";
 import { MonitoringController } from "../../src/watchdog/controller.js";
 import { LauncherWin } from "../../src/ui/launcher-window.js";
@@ -67,4 +68,47 @@ describe("Launch Codex CLI", () => {
     // Codex leaves its app-server daemon behind; the test cleans up everything of its session.
     for (const pid of pidsWithEnv("CODEX_LAUNCHER_SESSION", session)) await run(["kill", "-KILL", String(pid)]);
   }, 60000);
+
+  it("asks before closing while that Codex runs: Cancel keeps the window, Keep leaves the proxy running for it, Stop both ends both", async () => {
+    win = new LauncherWin(testApplication(), ctx);
+    let session = "";
+    win.onCodexLaunched = (id) => (session = id);
+    await waitFor(() => win!.launchCliButton.get_sensitive(), 10000, "Launch Codex CLI to be enabled");
+    expect(await win.launch("cli")).toBeTrue();
+    const pids = await waitFor(() => (session ? codexSessionPids(session) : []).length ? codexSessionPids(session) : null, 20000, "Codex running");
+    const proxyPid = ctx.supervisor.pid;
+    // Cancel: nothing changes.
+    win.close();
+    const dialog = await waitFor(() => win!.closeDialog, 5000, "the close question");
+    expect((dialog.get_widget_for_response(1) as Gtk.Button).get_label()).toBe("Keep the proxy running");
+    expect((dialog.get_widget_for_response(2) as Gtk.Button).get_label()).toBe("Stop Codex and the proxy");
+    expect(dialog.get_widget_for_response(Gtk.ResponseType.CANCEL)).not.toBeNull();
+    dialog.response(Gtk.ResponseType.CANCEL);
+    await settle(200);
+    expect(win.in_destruction()).toBeFalse();
+    expect(ctx.supervisor.running).toBeTrue();
+    // Keep (the default answer): the window goes, the proxy and Codex stay.
+    win.close();
+    const again = await waitFor(() => win!.closeDialog, 5000, "the close question again");
+    again.response(1);
+    await waitFor(() => !ctx.supervisor.running, 8000, "the window to let the proxy go");
+    expect(GLib.file_test(`/proc/${proxyPid}`, GLib.FileTest.EXISTS)).toBeTrue();
+    for (const pid of pids) expect(GLib.file_test(`/proc/${pid}`, GLib.FileTest.EXISTS)).toBeTrue();
+    // The next window adopts the kept proxy; Stop both ends Codex and the proxy.
+    const next = await makeTestContext(home);
+    const nextWin = new LauncherWin(testApplication(), next);
+    try {
+      await nextWin.session.startUp();
+      expect(next.supervisor.pid).toBe(proxyPid);
+      nextWin.launchedSessions.push(session);
+      nextWin.close();
+      const third = await waitFor(() => nextWin.closeDialog, 5000, "the close question in the next window");
+      third.response(2);
+      await waitFor(() => codexSessionPids(session).length === 0 && !GLib.file_test(`/proc/${proxyPid}`, GLib.FileTest.EXISTS), 15000, "Codex and the proxy to stop");
+    } finally {
+      await next.supervisor.dispose();
+      for (const pid of pidsWithEnv("CODEX_LAUNCHER_SESSION", session)) await run(["kill", "-KILL", String(pid)]);
+    }
+    win = null;
+  }, 90000);
 });
