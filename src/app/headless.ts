@@ -3,13 +3,13 @@
 // runs). Any failure to set up prints one line and exits non-zero. It watches for this run only: the
 // saved AI Monitoring switch is not changed.
 import GLib from "gi://GLib";
-import { preferredModel } from "../lib/endpoints.js";
 import { userPaths } from "../lib/system-paths.js";
 import { onUnixSignal, SIGINT, SIGTERM } from "../lib/unix-signals.js";
 import { createAppContext, type AppContext } from "../launcher/app-context.js";
 import { acquireOwnership, currentOwner } from "../launcher/ownership.js";
 import { readProxyConfig } from "../launcher/proxy-config.js";
-import { LauncherSession } from "../launcher/session.js";
+import { BudgetWatcher } from "../launcher/budget-watcher.js";
+import { LauncherSession, preferredTargetModel, targetModels, targetName } from "../launcher/session.js";
 import { MonitoringController } from "../watchdog/controller.js";
 import type { AlertAction } from "../watchdog/watchdog.js";
 
@@ -52,7 +52,7 @@ export async function runHeadless(options: HeadlessOptions): Promise<number> {
     return fail(`cannot set up: ${(e as Error).message}`, EXIT_SETUP_FAILED);
   }
   ctx.log.subscribe((line) => print(`[${stamp()}] ${line}`));
-  if (ctx.endpoints.loadError) printerr(`codex-launcher: ${ctx.endpoints.loadError}`);
+  for (const error of [ctx.endpoints.loadError, ctx.pools.loadError, ctx.usageSettings.loadError]) if (error) printerr(`codex-launcher: ${error}`);
 
   const ownership = await acquireOwnership(paths, "headless").catch((e: Error) => e);
   if (ownership instanceof Error) return fail(ownership.message, EXIT_SETUP_FAILED);
@@ -74,26 +74,28 @@ export async function runHeadless(options: HeadlessOptions): Promise<number> {
       return 0;
     });
     if (migrated) ctx.log.write(`moved ${migrated} API key(s) out of endpoints.json into the ${ctx.secrets.kind}`);
+    await ctx.pools.migratePlaintextKeys().catch((e: Error) => printerr(`codex-launcher: warning: route keys stay in ${paths.poolsFile}: ${e.message}`));
     for (const line of await session.startUp()) ctx.log.write(line);
 
-    const name = options.endpoint ?? ctx.endpoints.doc.default;
-    const endpoint = ctx.endpoints.doc.endpoints.find((e) => e.name === name);
-    if (!endpoint) {
+    // An endpoint, or an AI BGP pool (by its name or as "🔀 name"), or the default (which may be a pool).
+    const target = options.endpoint !== undefined ? session.findTarget(options.endpoint) : session.defaultTarget();
+    if (!target) {
       await ctx.supervisor.dispose();
       release();
-      return fail(name ? `no endpoint named '${name}' in ${paths.endpointsFile}`
+      return fail(options.endpoint !== undefined ? `no endpoint or AI BGP pool named '${options.endpoint}' in ${paths.endpointsFile} or ${paths.poolsFile}`
         : `no endpoints yet; add one in the Codex Launcher window or in ${paths.endpointsFile}`, EXIT_USAGE);
     }
-    const model = options.model ?? preferredModel(endpoint);
+    const name = targetName(target);
+    const model = options.model ?? preferredTargetModel(target, ctx.endpoints.doc.endpoints);
     if (!model) {
       await ctx.supervisor.dispose();
       release();
-      return fail(`endpoint '${endpoint.name}' has no model; pass --model`, EXIT_USAGE);
+      return fail(`endpoint '${name}' has no model; pass --model`, EXIT_USAGE);
     }
-    const port = await session.ensureProxy(endpoint, model);
-    ctx.log.write(`proxy for ${endpoint.name} / ${model} on http://127.0.0.1:${port}`);
+    const port = await session.ensureProxy(target, model);
+    ctx.log.write(`proxy for ${target.kind === "pool" ? `the AI BGP pool ${name}` : name} / ${model} on http://127.0.0.1:${port}`);
     if (options.writeConfig) {
-      const written = await session.writeProfile(port, model, endpoint.name, endpoint.models);
+      const written = await session.writeProfile(port, model, name, targetModels(target, ctx.endpoints.doc.endpoints));
       ctx.log.write(`wrote ${written.path}; run \`${session.codexCommand}\` in your project`);
     }
   } catch (e) {
@@ -106,12 +108,16 @@ export async function runHeadless(options: HeadlessOptions): Promise<number> {
     printerr(`[${stamp()}] ALERT: ${title} — ${body}${action ? ` (${action.label}: open Codex Launcher → Manage Endpoints → '${action.target}')` : ""}`);
     GLib.spawn_async(null, ["notify-send", "--app-name=Codex Launcher", title, body], null, GLib.SpawnFlags.SEARCH_PATH | GLib.SpawnFlags.STDOUT_TO_DEV_NULL | GLib.SpawnFlags.STDERR_TO_DEV_NULL, null);
   };
+  // Monthly budgets are watched here too (80 % and 100 %).
+  const budgets = new BudgetWatcher(paths, ctx.usageFeed, ctx.usageSettings, (title, body) => notify(title, body));
+  budgets.start();
   // No window to cancel from: actions run at once (and say so in monitoring.log).
   const monitoring = new MonitoringController(ctx, async () => true, notify, () => session.refreshProfile());
   monitoring.forceEnabled = true;
   try {
     await monitoring.load();
   } catch (e) {
+    budgets.stop();
     await ctx.supervisor.dispose().catch(() => undefined);
     release();
     return fail(`AI Monitoring could not start: ${(e as Error).message}`, EXIT_SETUP_FAILED);
@@ -122,6 +128,7 @@ export async function runHeadless(options: HeadlessOptions): Promise<number> {
       onStop = null;
       ctx.log.write("shutting down: stopping the watchdog and the proxy (live streams get a few seconds to finish)");
       monitoring.shutdown();
+      budgets.stop();
       void ctx.supervisor.dispose().finally(() => {
         release();
         resolve(0);

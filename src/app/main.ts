@@ -15,7 +15,7 @@ const APP_FLAGS = {
   version: { kind: "bool", help: "print the version and exit" },
   help: { kind: "bool", help: "show this help and exit" },
   headless: { kind: "bool", help: "run the proxy and the AI Monitoring watchdog without a window" },
-  endpoint: { kind: "string", help: "with --headless: the endpoint to serve (default: the default endpoint)" },
+  endpoint: { kind: "string", help: "with --headless: the endpoint or AI BGP pool to serve (default: the default one)" },
   model: { kind: "string", help: "with --headless: the model (default: the endpoint's default model)" },
   "no-config": { kind: "bool", help: "with --headless: leave ~/.codex/config.toml alone" },
 } as const satisfies FlagSpecs;

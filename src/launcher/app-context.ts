@@ -3,6 +3,9 @@ import Gio from "gi://Gio";
 import type { AppPaths } from "../lib/paths.js";
 import { openSecretStore, type SecretStore } from "../lib/secrets.js";
 import { EndpointsStore } from "./endpoints-store.js";
+import { PoolsStore } from "./pools-store.js";
+import { UsageFeed } from "./usage-feed.js";
+import { UsageSettingsStore } from "./usage-settings-store.js";
 import { loadOrCreateClientToken } from "./proxy-config.js";
 import { ProxySupervisor, type SupervisorOptions } from "./proxy-supervisor.js";
 
@@ -26,6 +29,12 @@ export interface AppContext {
   paths: AppPaths;
   secrets: SecretStore;
   endpoints: EndpointsStore;
+  /** AI BGP pools (bgp-pools.json). */
+  pools: PoolsStore;
+  /** Prices per model and monthly budgets. */
+  usageSettings: UsageSettingsStore;
+  /** usage-stats.json and bgp-route-stats.json as the proxy writes them (a file monitor, no polling). */
+  usageFeed: UsageFeed;
   supervisor: ProxySupervisor;
   log: LogBus;
   /** What Codex must present to the proxy (kept across restarts, 0600). */
@@ -47,12 +56,19 @@ export async function createAppContext(paths: AppPaths, options: { proxyArgv?: s
   const write = (line: string) => log.write(line);
   const secrets = await openSecretStore(`${paths.codexHome}/codex-launcher-keys.json`, { preferFile: options.preferFileSecrets });
   const endpoints = new EndpointsStore(paths.endpointsFile, secrets, write);
+  const pools = new PoolsStore(paths.poolsFile, secrets, endpoints, write);
+  // Pools first: endpoints.json's default may name one.
+  pools.load();
+  endpoints.poolNames = () => pools.names();
   endpoints.load();
+  const usageSettings = new UsageSettingsStore(paths.usageSettingsFile, write);
+  usageSettings.load();
   const clientToken = loadOrCreateClientToken(paths);
   const supervisor = new ProxySupervisor(paths, write, options.proxyArgv, { ...options.supervisor, clientToken });
   // A Google access token the proxy renewed goes back to where the login is kept.
   supervisor.onLoginRenewed = async (name, text) => {
     if (await endpoints.updateLogin(name, text)) write(`renewed Google access token for '${name}' stored in the ${secrets.kind === "keyring" ? "keyring" : "key file"}`);
   };
-  return { paths, secrets, endpoints, supervisor, log, clientToken, proxyArgv: options.proxyArgv, openUri: options.openUri ?? openInBrowser };
+  return { paths, secrets, endpoints, pools, usageSettings, usageFeed: new UsageFeed(paths), supervisor, log, clientToken, proxyArgv: options.proxyArgv,
+    openUri: options.openUri ?? openInBrowser };
 }

@@ -5,7 +5,7 @@ import { joinUrl } from "../proxy/translate/contract.js";
 import { backendDefinition } from "../proxy/translate/registry.js";
 import type { AppPaths } from "../lib/paths.js";
 import { requestJson } from "../lib/http-client.js";
-import { ProxySupervisor } from "./proxy-supervisor.js";
+import { ProxySupervisor, type ProxySpec } from "./proxy-supervisor.js";
 
 
 function errorText(status: number, body: unknown, text: string): string {
@@ -36,6 +36,23 @@ export interface TestResult {
   detail: string;
 }
 
+/** One short request through a proxy, as Codex would send it; `route`: which pool route answered. */
+async function sendTestRequest(proxyUrl: string, clientToken: string, model: string): Promise<TestResult & { route: string | null }> {
+  const t0 = Date.now();
+  const reply = await requestJson("POST", `${proxyUrl}/v1/responses`, {
+    body: { model, input: "Reply with the single word OK.", stream: false, store: false, max_output_tokens: 16 },
+    headers: { Authorization: `Bearer ${clientToken}` },
+    timeoutMs: 60000,
+  });
+  const latencyMs = Date.now() - t0;
+  const routeHeader = reply.headers?.["x-codex-launcher-route"];
+  const route = routeHeader ? decodeURIComponent(routeHeader) : null;
+  if (reply.status !== 200) return { ok: false, latencyMs, detail: errorText(reply.status, reply.body, reply.text), route };
+  const output = (reply.body as { output?: { type: string; content?: { text?: string }[] }[] })?.output ?? [];
+  const text = output.filter((o) => o.type === "message").flatMap((o) => o.content ?? []).map((c) => c.text ?? "").join("").trim();
+  return { ok: true, latencyMs, detail: text ? `answered "${text.slice(0, 60)}"` : "answered", route };
+}
+
 /** One short request through a temporary proxy: the same path Codex will take. */
 export async function testEndpoint(paths: AppPaths, proxyArgv: string[] | undefined, spec: { backend: BackendType; baseUrl: string;
   apiKey: string; model: string }, log: (line: string) => void, clientToken: string): Promise<TestResult> {
@@ -44,19 +61,36 @@ export async function testEndpoint(paths: AppPaths, proxyArgv: string[] | undefi
   const started = Date.now();
   try {
     await supervisor.start({ endpointName: "test", backend: spec.backend, targetUrl: spec.baseUrl, apiKey: spec.apiKey, models: [spec.model], model: spec.model });
-    const t0 = Date.now();
-    const reply = await requestJson("POST", `${supervisor.url}/v1/responses`, {
-      body: { model: spec.model, input: "Reply with the single word OK.", stream: false, store: false, max_output_tokens: 16 },
-      headers: { Authorization: `Bearer ${clientToken}` },
-      timeoutMs: 60000,
-    });
-    const latencyMs = Date.now() - t0;
-    if (reply.status !== 200) return { ok: false, latencyMs, detail: errorText(reply.status, reply.body, reply.text) };
-    const output = (reply.body as { output?: { type: string; content?: { text?: string }[] }[] })?.output ?? [];
-    const text = output.filter((o) => o.type === "message").flatMap((o) => o.content ?? []).map((c) => c.text ?? "").join("").trim();
-    return { ok: true, latencyMs, detail: text ? `answered "${text.slice(0, 60)}"` : "answered" };
+    const { route: _route, ...result } = await sendTestRequest(supervisor.url, clientToken, spec.model);
+    return result;
   } catch (e) {
     return { ok: false, latencyMs: Date.now() - started, detail: (e as Error).message };
+  } finally {
+    await supervisor.stop();
+  }
+}
+
+/**
+ * One request through an AI BGP pool: through the running proxy when it serves this very pool (its
+ * routes' state then moves as it would for Codex), else through a temporary proxy for the pool.
+ */
+export async function testPool(paths: AppPaths, proxyArgv: string[] | undefined, running: ProxySupervisor, spec: ProxySpec, log: (line: string) => void,
+  clientToken: string): Promise<TestResult & { route: string | null; through: "running" | "temporary" }> {
+  const same = running.running && running.state === "running" && running.spec?.pool !== undefined && JSON.stringify(running.spec.pool) === JSON.stringify(spec.pool);
+  const started = Date.now();
+  if (same) {
+    try {
+      return { ...(await sendTestRequest(running.url, clientToken, spec.model)), through: "running" };
+    } catch (e) {
+      return { ok: false, latencyMs: Date.now() - started, detail: (e as Error).message, route: null, through: "running" };
+    }
+  }
+  const supervisor = new ProxySupervisor(paths, log, proxyArgv, { temporary: true, clientToken });
+  try {
+    await supervisor.start(spec);
+    return { ...(await sendTestRequest(supervisor.url, clientToken, spec.model)), through: "temporary" };
+  } catch (e) {
+    return { ok: false, latencyMs: Date.now() - started, detail: (e as Error).message, route: null, through: "temporary" };
   } finally {
     await supervisor.stop();
   }

@@ -10,6 +10,8 @@ export class EndpointsStore {
   doc: EndpointsDoc = EMPTY_DOC;
   /** Set when the file could not be used; shown to the user. */
   loadError: string | null = null;
+  /** The AI BGP pools `default` may name instead of an endpoint. */
+  poolNames: () => readonly string[] = () => [];
 
   constructor(readonly path: string, readonly secrets: SecretStore, private readonly log: (line: string) => void) {}
 
@@ -21,7 +23,7 @@ export class EndpointsStore {
       return this.doc;
     }
     try {
-      this.doc = parseEndpoints(text);
+      this.doc = parseEndpoints(text, this.poolNames());
     } catch (e) {
       const aside = setAside(this.path);
       this.loadError = `${this.path} could not be read (${(e as Error).message}). It was kept as ${aside}; starting with no endpoints.`;

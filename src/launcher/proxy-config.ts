@@ -13,7 +13,9 @@ export interface ProxyConfigDoc {
   pid?: number;
   backend?: string;
   target_url?: string;
+  /** The endpoint, or the AI BGP pool when `pool` is true. */
   endpoint?: string;
+  pool?: boolean;
   model?: string;
   started_at?: string;
   /** The user chose to keep the proxy running after the launcher closed. */

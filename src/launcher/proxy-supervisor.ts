@@ -15,6 +15,7 @@ import { sameProcess, type ProcessIdentity } from "../lib/process-identity.js";
 import { portHolder, readIdentity, terminateIfSame } from "../lib/processes.js";
 import { splitUrlSecrets } from "../lib/url-secrets.js";
 import { usesGoogleLogin, type BackendType } from "../lib/backend-types.js";
+import { serializeHandedPool, type HandedPool } from "../lib/pool-handover.js";
 import { updateProxyConfig } from "./proxy-config.js";
 import type { RegisteredProxy } from "./proxy-registry.js";
 import { DEFAULT_BACKOFF, RestartBackoff, RestartBudgetAlarm, type BackoffSettings } from "./supervision-policy.js";
@@ -39,6 +40,8 @@ export interface ProxySpec {
   /** Silence bounds of this endpoint (endpoints.json), or raised by the watchdog; unset: the per-model defaults. */
   firstByteTimeoutS?: number;
   idleTimeoutS?: number;
+  /** An AI BGP pool (then `endpointName` is the pool's name): its routes with their keys, handed over in the environment. */
+  pool?: HandedPool;
 }
 
 export interface ProxyHealth {
@@ -297,16 +300,28 @@ export class ProxySupervisor implements SupervisedProxy {
     const launcher = new Gio.SubprocessLauncher({ flags: Gio.SubprocessFlags.STDOUT_PIPE | Gio.SubprocessFlags.STDERR_PIPE });
     // Secrets travel in the environment, never on the command line where `ps` shows them to every user.
     const target = splitUrlSecrets(spec.targetUrl);
-    // A Google login travels as a private file the proxy renews in place (login-handover.ts).
-    if (usesGoogleLogin(spec.backend)) {
+    let backendArgs: string[];
+    if (spec.pool) {
+      // A pool's routes, keys included, travel in the environment like a single key (never argv).
       launcher.unsetenv("CODEX_PROXY_API_KEY");
-      launcher.setenv("CODEX_PROXY_CREDENTIALS_FILE", this.#login.hand(spec), true);
-    } else launcher.setenv("CODEX_PROXY_API_KEY", spec.apiKey, true);
-    launcher.setenv("CODEX_PROXY_TARGET_URL", spec.targetUrl, true);
+      launcher.unsetenv("CODEX_PROXY_TARGET_URL");
+      launcher.unsetenv("CODEX_PROXY_CREDENTIALS_FILE");
+      launcher.setenv("CODEX_PROXY_ROUTES", serializeHandedPool(spec.pool), true);
+      backendArgs = [];
+    } else {
+      launcher.unsetenv("CODEX_PROXY_ROUTES");
+      // A Google login travels as a private file the proxy renews in place (login-handover.ts).
+      if (usesGoogleLogin(spec.backend)) {
+        launcher.unsetenv("CODEX_PROXY_API_KEY");
+        launcher.setenv("CODEX_PROXY_CREDENTIALS_FILE", this.#login.hand(spec), true);
+      } else launcher.setenv("CODEX_PROXY_API_KEY", spec.apiKey, true);
+      launcher.setenv("CODEX_PROXY_TARGET_URL", spec.targetUrl, true);
+      backendArgs = ["--backend", spec.backend, "--target-url", target.publicUrl, "--usage-label", spec.endpointName];
+    }
     for (const [name, value] of Object.entries(PROXY_MALLOC_ENV)) launcher.setenv(name, value, true);
     if (this.options.clientToken) launcher.setenv("CODEX_LAUNCHER_CLIENT_TOKEN", this.options.clientToken, true);
     else launcher.unsetenv("CODEX_LAUNCHER_CLIENT_TOKEN");
-    const args = ["--port", String(port), "--backend", spec.backend, "--target-url", target.publicUrl, "--models-file", modelsFile,
+    const args = ["--port", String(port), ...backendArgs, "--models-file", modelsFile,
       "--log-dir", this.paths.cacheDir, "--registry-dir", this.paths.registryDir, "--owner-lease", String(this.options.ownerLeaseS),
       "--orphan-idle-exit", String(this.options.orphanIdleExitS), "--drain-timeout", String(this.options.drainTimeoutS),
       ...(spec.forceModel ? ["--force-model", spec.forceModel] : []), ...(spec.idleTimeoutS ? ["--idle-timeout", String(spec.idleTimeoutS)] : []),
@@ -623,7 +638,8 @@ export class ProxySupervisor implements SupervisedProxy {
   #record(): void {
     updateProxyConfig(this.paths, {
       port: this.port, pid: this.pid, identity: this.identity ?? undefined, backend: this.spec?.backend,
-      target_url: this.spec ? splitUrlSecrets(this.spec.targetUrl).publicUrl : undefined, endpoint: this.spec?.endpointName, model: this.spec?.model,
+      target_url: this.spec ? (this.spec.pool ? `bgp:${this.spec.pool.pool}` : splitUrlSecrets(this.spec.targetUrl).publicUrl) : undefined,
+      endpoint: this.spec?.endpointName, pool: this.spec?.pool ? true : undefined, model: this.spec?.model,
       started_at: new Date(this.startedAtMs).toISOString(), kept: false,
     });
   }

@@ -1,8 +1,11 @@
 // The launcher's one use case, shared by the window, `--headless` and the watchdog's actions:
 // endpoint → proxy spec → a healthy proxy (reused, adopted or started) → Codex's profile pointing at it.
-import { endpointSilence, type Endpoint } from "../lib/endpoints.js";
+import { resolveRoute, sortedRoutes, stripPoolMark, validatePool, type BgpPool } from "../lib/bgp-pools.js";
+import { endpointSilence, preferredModel, type Endpoint } from "../lib/endpoints.js";
 import { silenceBounds } from "../proxy/silence.js";
 import { isServedBackend } from "../lib/backend-types.js";
+import type { HandedPool } from "../lib/pool-handover.js";
+import { blendedPrice, priceOf } from "../lib/prices.js";
 import type { AppContext } from "./app-context.js";
 import { cleanupStaleProxies } from "./cleanup.js";
 import { codexCommand, findCodex, repairLegacyConfig, writeLauncherProfile, type ProfileWrite } from "./codex-session.js";
@@ -10,6 +13,25 @@ import { readProxyConfig } from "./proxy-config.js";
 import { liveRegisteredProxies } from "./proxy-registry.js";
 import type { ProxySpec } from "./proxy-supervisor.js";
 import { sameProcess } from "../lib/process-identity.js";
+
+/** What Codex is pointed at: one endpoint, or an AI BGP pool of routes. */
+export type LaunchTarget = { kind: "endpoint"; endpoint: Endpoint } | { kind: "pool"; pool: BgpPool };
+
+export function targetName(target: LaunchTarget): string {
+  return target.kind === "endpoint" ? target.endpoint.name : target.pool.name;
+}
+
+/** The models to offer for a target: an endpoint's, or each route's (in the order tried). */
+export function targetModels(target: LaunchTarget, endpoints: readonly Endpoint[]): string[] {
+  if (target.kind === "endpoint") return target.endpoint.models;
+  const models = sortedRoutes(target.pool).map((r) => resolveRoute(r, endpoints)).map((r) => (typeof r === "string" ? "" : r.model)).filter(Boolean);
+  return [...new Set(models)];
+}
+
+/** The model to preselect: the endpoint's default; for a pool, its first route's (the name Codex sees). */
+export function preferredTargetModel(target: LaunchTarget, endpoints: readonly Endpoint[]): string {
+  return target.kind === "endpoint" ? preferredModel(target.endpoint) : targetModels(target, endpoints)[0] ?? "";
+}
 
 export class LauncherSession {
   #codexPath: string | null | undefined;
@@ -40,11 +62,54 @@ export class LauncherSession {
     return codexCommand(this.ctx.paths);
   }
 
-  async specFor(endpoint: Endpoint, model: string): Promise<ProxySpec> {
+  /** An endpoint by its name, else a pool (named plainly or as "🔀 name"); null when neither exists. */
+  findTarget(name: string): LaunchTarget | null {
+    const endpoint = this.ctx.endpoints.doc.endpoints.find((e) => e.name === name);
+    if (endpoint) return { kind: "endpoint", endpoint };
+    const pool = this.ctx.pools.find(stripPoolMark(name));
+    return pool ? { kind: "pool", pool } : null;
+  }
+
+  /** endpoints.json's default (an endpoint or a pool), else the first endpoint. */
+  defaultTarget(): LaunchTarget | null {
+    const { doc } = this.ctx.endpoints;
+    return (doc.default ? this.findTarget(doc.default) : null) ?? (doc.endpoints[0] ? { kind: "endpoint", endpoint: doc.endpoints[0] } : null);
+  }
+
+  async specFor(t: LaunchTarget, model: string): Promise<ProxySpec> {
+    if (t.kind === "pool") return this.#poolSpec(t.pool, model);
+    const endpoint = t.endpoint;
     const silence = endpointSilence(endpoint);
     return { endpointName: endpoint.name, backend: endpoint.backend_type, targetUrl: endpoint.base_url, apiKey: await this.ctx.endpoints.keyFor(endpoint.name),
       models: endpoint.models.length ? endpoint.models : [model], model,
       ...(silence.firstByteS ? { firstByteTimeoutS: silence.firstByteS } : {}), ...(silence.idleS ? { idleTimeoutS: silence.idleS } : {}) };
+  }
+
+  /** A pool's routes resolved (through their endpoints), with their keys and prices, for the proxy. */
+  async #poolSpec(pool: BgpPool, model: string): Promise<ProxySpec> {
+    const endpoints = this.ctx.endpoints.doc.endpoints;
+    const problems = validatePool(pool, [], endpoints);
+    if (problems.length > 0) throw new Error(`the AI BGP pool '${pool.name}' cannot be used: ${problems.join(" ")}`);
+    const prices = this.ctx.usageSettings.prices();
+    const handed: HandedPool = { pool: pool.name, strategy: pool.strategy, routes: [] };
+    for (const route of sortedRoutes(pool)) {
+      const r = resolveRoute(route, endpoints);
+      if (typeof r === "string") throw new Error(r);
+      handed.routes.push({ name: r.name, backend: r.backend, target_url: r.targetUrl, api_key: await this.ctx.pools.keyFor(pool.name, route), model: r.model,
+        priority: r.priority, price_per_mtok: blendedPrice(priceOf(prices, r.model)) });
+    }
+    const models = [...new Set(handed.routes.map((r) => r.model))];
+    return { endpointName: pool.name, backend: handed.routes[0].backend, targetUrl: "", apiKey: "", models, model: model || models[0], pool: handed };
+  }
+
+  #poolTarget(name: string): LaunchTarget | null {
+    const pool = this.ctx.pools.find(name);
+    return pool ? { kind: "pool", pool } : null;
+  }
+
+  #endpointTarget(name: string): LaunchTarget | null {
+    const endpoint = this.ctx.endpoints.doc.endpoints.find((e) => e.name === name);
+    return endpoint ? { kind: "endpoint", endpoint } : null;
   }
 
   /** The port the proxy used last time, so a Codex started earlier finds it again. */
@@ -65,8 +130,8 @@ export class LauncherSession {
     const config = readProxyConfig(this.ctx.paths);
     const candidate = config.identity ? liveRegisteredProxies(this.ctx.paths).find((r) => sameProcess(config.identity!, r.identity)) : undefined;
     if (candidate && !this.ctx.supervisor.running) {
-      const endpoint = this.ctx.endpoints.doc.endpoints.find((e) => e.name === config.endpoint);
-      const spec = endpoint && config.model ? await this.specFor(endpoint, config.model) : null;
+      const target = config.endpoint ? (config.pool ? this.#poolTarget(config.endpoint) : this.#endpointTarget(config.endpoint)) : null;
+      const spec = target && config.model ? await this.specFor(target, config.model).catch(() => null) : null;
       if (await this.ctx.supervisor.adopt(candidate, spec))
         report.push(`adopted the proxy left running on port ${candidate.port} (pid ${candidate.identity.pid}${config.endpoint ? `, ${config.endpoint} / ${config.model}` : ""})`);
     }
@@ -74,18 +139,22 @@ export class LauncherSession {
     return report;
   }
 
-  /** A healthy proxy for `endpoint` and `model`: the running one when it matches, else a (re)started one. */
-  async ensureProxy(endpoint: Endpoint, model: string): Promise<number> {
+  /** A healthy proxy for the target and `model`: the running one when it matches, else a (re)started one. */
+  async ensureProxy(t: LaunchTarget, model: string): Promise<number> {
     const s = this.ctx.supervisor;
-    if (s.running && s.spec?.endpointName === endpoint.name && s.spec.model === model && (await s.health(1500))) return s.port;
-    if (!isServedBackend(endpoint.backend_type))
-      throw new Error(`the ${endpoint.backend_type} backend is not served by this version; choose another endpoint`);
-    const spec = await this.specFor(endpoint, model);
+    const name = targetName(t);
+    if (t.kind === "endpoint" && !isServedBackend(t.endpoint.backend_type))
+      throw new Error(`the ${t.endpoint.backend_type} backend is not served by this version; choose another endpoint`);
+    const spec = await this.specFor(t, model);
+    // A pool is the same pool only with the same routes, keys and prices.
+    const same = s.spec?.endpointName === name && s.spec.model === spec.model && JSON.stringify(s.spec.pool ?? null) === JSON.stringify(spec.pool ?? null);
+    if (s.running && same && (await s.health(1500))) return s.port;
+    const what = t.kind === "pool" ? `the AI BGP pool ${name} (${spec.pool!.routes.length} routes, ${spec.pool!.strategy})` : `${name} (${t.endpoint.backend_type})`;
     if (s.running) {
-      this.ctx.log.write(`switching the proxy to ${endpoint.name} (${endpoint.backend_type}), model ${model}`);
-      return s.restart(spec, `switched to ${endpoint.name} / ${model}`);
+      this.ctx.log.write(`switching the proxy to ${what}, model ${spec.model}`);
+      return s.restart(spec, `switched to ${name} / ${spec.model}`);
     }
-    this.ctx.log.write(`starting the proxy for ${endpoint.name} (${endpoint.backend_type}), model ${model}`);
+    this.ctx.log.write(`starting the proxy for ${what}, model ${spec.model}`);
     return s.start(spec, this.stickyPort());
   }
 
@@ -100,10 +169,22 @@ export class LauncherSession {
   }
 
   /** Everything Codex needs before it starts: the proxy, and the profile pointing at it. */
-  async prepareCodex(endpoint: Endpoint, model: string): Promise<{ port: number; profile: ProfileWrite }> {
-    const port = await this.ensureProxy(endpoint, model);
-    const profile = await this.writeProfile(port, model, endpoint.name, endpoint.models);
+  async prepareCodex(target: LaunchTarget, model: string): Promise<{ port: number; profile: ProfileWrite }> {
+    const port = await this.ensureProxy(target, model);
+    const profile = await this.writeProfile(port, model, targetName(target), targetModels(target, this.ctx.endpoints.doc.endpoints));
     return { port, profile };
+  }
+
+  /**
+   * A pool was edited: a proxy running it follows (restarted with the new routes, live streams drained
+   * first); a pool that was deleted leaves the proxy alone (the user chooses what runs next).
+   */
+  async poolChanged(name: string): Promise<void> {
+    const s = this.ctx.supervisor;
+    if (!s.running || !s.spec?.pool || s.spec.endpointName !== name) return;
+    const pool = this.ctx.pools.find(name);
+    if (!pool) return;
+    await this.ensureProxy({ kind: "pool", pool }, s.spec.model);
   }
 
   /** After the proxy was pointed elsewhere (provider switch, port move): the profile follows. */

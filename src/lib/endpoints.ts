@@ -40,7 +40,8 @@ function str(value: unknown, field: string, index: number): string {
   return value;
 }
 
-export function parseEndpoints(text: string): EndpointsDoc {
+/** `poolNames`: BGP pools the default may name instead of an endpoint (bgp-pools.json). */
+export function parseEndpoints(text: string, poolNames: readonly string[] = []): EndpointsDoc {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -79,7 +80,8 @@ export function parseEndpoints(text: string): EndpointsDoc {
   });
   const def = doc.default;
   if (def !== undefined && def !== null && typeof def !== "string") throw new EndpointsFormatError("\"default\" must be an endpoint name or null");
-  return { ...doc, default: endpoints.some((e) => e.name === def) ? (def as string) : endpoints[0]?.name ?? null, endpoints };
+  const known = endpoints.some((e) => e.name === def) || (typeof def === "string" && poolNames.includes(def));
+  return { ...doc, default: known ? (def as string) : endpoints[0]?.name ?? null, endpoints };
 }
 
 /** The per-endpoint overrides of the silence bounds (src/proxy/silence.ts has the defaults table). */
@@ -125,8 +127,9 @@ export function removeEndpoint(doc: EndpointsDoc, name: string): EndpointsDoc {
   return { ...doc, endpoints, default: def };
 }
 
-export function setDefaultEndpoint(doc: EndpointsDoc, name: string): EndpointsDoc {
-  if (!doc.endpoints.some((e) => e.name === name)) throw new EndpointsFormatError(`no endpoint named '${name}'`);
+/** `poolNames`: the default may also be one of these BGP pools. */
+export function setDefaultEndpoint(doc: EndpointsDoc, name: string, poolNames: readonly string[] = []): EndpointsDoc {
+  if (!doc.endpoints.some((e) => e.name === name) && !poolNames.includes(name)) throw new EndpointsFormatError(`no endpoint or pool named '${name}'`);
   return { ...doc, default: name };
 }
 

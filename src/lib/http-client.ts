@@ -10,6 +10,8 @@ export interface JsonReply {
   body: unknown;
   text: string;
   ms: number;
+  /** Response headers, names lower-cased. */
+  headers?: Record<string, string>;
 }
 
 const session = new Soup.Session({ timeout: 0, user_agent: "codex-launcher" });
@@ -38,7 +40,9 @@ export async function requestJson(method: "GET" | "POST", url: string, options: 
     } catch {
       body = null;
     }
-    return { status: msg.status_code, body, text, ms: Date.now() - started };
+    const headers: Record<string, string> = {};
+    msg.get_response_headers().foreach((name, value) => (headers[name.toLowerCase()] = value));
+    return { status: msg.status_code, body, text, ms: Date.now() - started, headers };
   } catch (e) {
     if (timedOut) throw new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`);
     throw e;

@@ -24,6 +24,15 @@ export class LogFile {
   write(message: string): void {
     const line = `${new Date().toISOString()} [${this.tag}] ${redactSecrets(message, this.#secrets).replace(/\n/g, "\\n")}\n`;
     if (this.echoToStderr) printerr(line.trimEnd());
+    this.#append(line);
+  }
+
+  /** One line as it is (a JSON record, say), secrets redacted; no time or tag in front. */
+  writeRecord(record: string): void {
+    this.#append(`${redactSecrets(record, this.#secrets).replace(/\n/g, "\\n")}\n`);
+  }
+
+  #append(line: string): void {
     try {
       const stream = this.#open();
       const bytes = encoder.encode(line);

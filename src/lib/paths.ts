@@ -12,6 +12,10 @@ export interface Environment {
 export interface AppPaths {
   codexHome: string;
   endpointsFile: string;
+  /** AI BGP pools (the original's ~/.codex/bgp-pools.json). */
+  poolsFile: string;
+  /** Prices per model and monthly budgets (the Usage window edits it). */
+  usageSettingsFile: string;
   codexConfigToml: string;
   /** The launcher's own Codex profile (codex --profile codex-launcher); config.toml stays the user's. */
   codexProfile: string;
@@ -30,7 +34,14 @@ export interface AppPaths {
   /** Held (flock) by the one launcher that owns the proxy; owner.json says who that is. */
   ownerLock: string;
   ownerFile: string;
-  usageFile: string;
+  /** What each request cost, per provider (written by the proxy, B.18). */
+  usageStats: string;
+  /** One JSON line per request (written by the proxy, rotated). */
+  requestsLog: string;
+  /** Each pool route's health (written by the proxy, B.17). */
+  routeStats: string;
+  /** Which budget alerts were already given this month. */
+  budgetAlerts: string;
   /** The Gemini CLI's own Google login, used by the Gemini backends when no sign-in was stored here. */
   geminiCliCredentials: string;
   /** Private (0700) directory for the login file handed to a running proxy. */
@@ -43,6 +54,8 @@ export function resolvePaths(env: Environment): AppPaths {
   return {
     codexHome,
     endpointsFile: `${codexHome}/endpoints.json`,
+    poolsFile: `${codexHome}/bgp-pools.json`,
+    usageSettingsFile: `${codexHome}/codex-launcher-usage.json`,
     codexConfigToml: `${codexHome}/config.toml`,
     codexProfile: `${codexHome}/codex-launcher.config.toml`,
     codexCatalog: `${codexHome}/codex-launcher-models.json`,
@@ -57,7 +70,10 @@ export function resolvePaths(env: Environment): AppPaths {
     registryDir: `${cacheDir}/proxies`,
     ownerLock: `${cacheDir}/owner.lock`,
     ownerFile: `${cacheDir}/owner.json`,
-    usageFile: `${cacheDir}/usage.json`,
+    usageStats: `${cacheDir}/usage-stats.json`,
+    requestsLog: `${cacheDir}/requests.log`,
+    routeStats: `${cacheDir}/bgp-route-stats.json`,
+    budgetAlerts: `${cacheDir}/budget-alerts.json`,
     geminiCliCredentials: `${env.home}/.gemini/oauth_creds.json`,
     oauthDir: `${cacheDir}/oauth`,
   };

@@ -3,6 +3,11 @@ import Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import type Soup from "gi://Soup?version=3.0";
 import { usesGoogleLogin } from "../lib/backend-types.js";
+import { routeKey } from "../lib/route-stats.js";
+import { providerHost } from "../lib/usage-stats.js";
+import { splitUrlSecrets } from "../lib/url-secrets.js";
+import { PoolRouter } from "./bgp/router.js";
+import { RouteStatsWriter } from "./bgp/route-stats-writer.js";
 import { readTextFile, writeFileAtomic } from "../lib/files.js";
 import { LogFile } from "../lib/log-file.js";
 import { redactSecrets } from "../lib/redact.js";
@@ -17,13 +22,16 @@ import type { ProxyOptions } from "./options.js";
 import { ResponseStore } from "./response-store.js";
 import { DEFAULT_RETRY_POLICY, TurnRetryLedger } from "./retry-policy.js";
 import { SILENCE_DEFAULTS } from "./silence.js";
-import { ResponsesRoute } from "./routes/responses.js";
+import { ResponsesRoute, type PoolRouting, type UpstreamTarget } from "./routes/responses.js";
 import { ProxyServer } from "./server.js";
-import type { AdapterHttp, LoginFile } from "./translate/contract.js";
+import type { AdapterContext, AdapterHttp, LoginFile } from "./translate/contract.js";
 import { backendDefinition } from "./translate/registry.js";
 import { BodyReader, UpstreamClient } from "./upstream.js";
+import { UsageRecorder } from "./usage-recorder.js";
 
 export const MAX_STREAM_BUFFER_BYTES = 8 * 1024 * 1024;
+/** A pool route that sends no response headers within this long is given up for the next route. */
+export const POOL_HEADERS_TIMEOUT_MS = 60_000;
 /** The biggest admin request body read (a few small JSON fields). */
 const MAX_ADMIN_BODY = 4096;
 
@@ -62,8 +70,10 @@ export interface ProxyApp {
   server: ProxyServer;
   log: LogFile;
   metrics: ProxyMetrics;
-  /** Every literal secret the proxy holds (provider key, client token, URL credentials). */
+  /** Every literal secret the proxy holds (provider keys, client token, URL credentials). */
   secrets: string[];
+  /** Writes what is pending (usage, route stats) before the process exits. */
+  flush: () => void;
 }
 
 function adminBody(server: ProxyServer, msg: Soup.ServerMessage): Record<string, unknown> | null {
@@ -80,41 +90,78 @@ function adminBody(server: ProxyServer, msg: Soup.ServerMessage): Record<string,
 export function createProxyApp(options: ProxyOptions, models: string[]): ProxyApp {
   const cacheDir = options.logDir ?? userPaths().cacheDir;
   const log = new LogFile(`${cacheDir}/proxy.log`, "proxy", 10 * 1024 * 1024, true);
-  const secrets = [options.apiKey, options.clientToken ?? "", ...options.targetSecrets.secrets].filter((s) => s.length >= 4);
+  const pool = options.pool;
+  // Each pool route's URL credentials are taken out like the single target's, and all keys are secrets.
+  const routeUrls = pool ? pool.routes.map((r) => splitUrlSecrets(r.target_url)) : [];
+  const secrets = [options.apiKey, options.clientToken ?? "", ...options.targetSecrets.secrets,
+    ...(pool ? pool.routes.map((r) => r.api_key) : []), ...routeUrls.flatMap((u) => u.secrets)].filter((s) => s.length >= 4);
   for (const secret of secrets) log.addSecret(secret);
   const metrics = new ProxyMetrics();
   const server = new ProxyServer(options);
   server.log = log;
-  server.models = models;
-  const backend = backendDefinition(options.backend);
+  // A pool started without a model list serves its routes' models.
+  server.models = models.length > 0 || !pool ? models : [...new Set(pool.routes.map((r) => r.model))];
   // The parser chain's decisions (Command Code), read by the watchdog; created on the first line.
   const ccDebug = new LogFile(`${cacheDir}/cc-debug.log`, "CC-DEBUG", 10 * 1024 * 1024);
   for (const secret of secrets) ccDebug.addSecret(secret);
+  const requestsLog = new LogFile(`${cacheDir}/requests.log`, "requests", 10 * 1024 * 1024);
+  for (const secret of secrets) requestsLog.addSecret(secret);
+  const usage = new UsageRecorder(`${cacheDir}/usage-stats.json`, requestsLog, log);
   const upstream = new UpstreamClient(`codex-launcher-proxy/${APP_VERSION}`);
-  // The credentials file travels in the environment (never argv); without one, a Google backend uses
-  // the Gemini CLI's own login.
-  const credentials = options.credentialsFile || (usesGoogleLogin(options.backend) ? geminiCliCredentialsPath() : "");
-  const adapter = backend?.create({
-    targetUrl: options.targetUrl, quirks: new CapsStore(`${cacheDir}/provider-caps.json`, (line) => log.write(line)),
-    http: adapterHttp(upstream), ...(credentials ? { login: loginFile(credentials) } : {}),
-    env: (name) => GLib.getenv(name) ?? undefined, log: (line) => log.write(formatLogLine(null, "adapter_note", { backend: options.backend }, { message: line })), secret: (value) => {
+  const quirks = new CapsStore(`${cacheDir}/provider-caps.json`, (line) => log.write(line));
+  const context = (backend: string, targetUrl: string): AdapterContext => ({
+    targetUrl, quirks, http: adapterHttp(upstream), env: (name) => GLib.getenv(name) ?? undefined,
+    log: (line) => log.write(formatLogLine(null, "adapter_note", { backend }, { message: line })),
+    secret: (value) => {
       log.addSecret(value);
       ccDebug.addSecret(value);
+      requestsLog.addSecret(value);
     },
     debugLog: (line) => ccDebug.write(line),
   });
   const store = new ResponseStore();
   let route: ResponsesRoute | null = null;
+  let targets: UpstreamTarget[] = [];
+  let routing: PoolRouting | null = null;
+  let routeStats: RouteStatsWriter | null = null;
 
-  if (backend && adapter) {
+  if (pool) {
+    // Every route its own backend, URL, key and model; the adapters share the proxy's pool and caps.
+    targets = pool.routes.map((r, index): UpstreamTarget => {
+      const definition = backendDefinition(r.backend)!;
+      const url = routeUrls[index];
+      return { route: r.name, index, adapter: definition.create(context(r.backend, url.publicUrl)), providerHeaders: definition.headers(r.api_key),
+        targetUrl: url.publicUrl, apiKey: r.api_key, targetSecrets: { basicAuth: url.basicAuth, secretQuery: url.secretQuery }, model: r.model, backend: r.backend };
+    });
+    const router = new PoolRouter(pool.pool, pool.routes.map((r, i) => ({ name: r.name, url: routeUrls[i].publicUrl, model: r.model, priority: r.priority,
+      pricePerMTok: r.price_per_mtok })), Date.now);
+    routeStats = new RouteStatsWriter(`${cacheDir}/bgp-route-stats.json`, router, log);
+    routeStats.start();
+    const stats = routeStats;
+    routing = { name: pool.pool, strategy: pool.strategy, router, changed: () => stats.changed(), headersTimeoutMs: POOL_HEADERS_TIMEOUT_MS };
+    server.bgp = () => ({ pool: pool.pool, strategy: pool.strategy, routes: router.views().map((v) => ({ name: v.settings.name, model: v.settings.model,
+      state: v.state, score: v.score, key: routeKey(v.settings.name, v.settings.url, v.settings.model) })) });
+  } else {
+    const backend = backendDefinition(options.backend);
+    // The credentials file travels in the environment (never argv); without one, a Google backend uses
+    // the Gemini CLI's own login.
+    const credentials = options.credentialsFile || (usesGoogleLogin(options.backend) ? geminiCliCredentialsPath() : "");
+    const adapter = backend?.create({ ...context(options.backend, options.targetUrl), ...(credentials ? { login: loginFile(credentials) } : {}) });
+    if (backend && adapter)
+      targets = [{ route: null, index: 0, adapter, providerHeaders: backend.headers(options.apiKey), targetUrl: options.targetUrl, apiKey: options.apiKey,
+        targetSecrets: options.targetSecrets, backend: options.backend }];
+  }
+
+  if (targets.length > 0) {
+    const provider = pool ? `bgp:${pool.pool}` : providerHost(options.targetUrl);
     route = new ResponsesRoute({
-      adapter, providerHeaders: backend.headers(options.apiKey), upstream, targetUrl: options.targetUrl, apiKey: options.apiKey, store, metrics, log,
-      readBody: (msg, maxDepth) => server.requestBody(msg, maxDepth), secrets, targetSecrets: options.targetSecrets, clientTokenRequired: options.clientToken !== null,
+      targets, pool: routing, upstream, store, metrics, log,
+      readBody: (msg, maxDepth) => server.requestBody(msg, maxDepth), secrets, clientTokenRequired: options.clientToken !== null,
       retryPolicy: DEFAULT_RETRY_POLICY, retryLedger: new TurnRetryLedger(),
       silence: { ...(options.firstByteTimeoutS ? { firstByteS: options.firstByteTimeoutS } : {}), ...(options.idleTimeoutS ? { idleS: options.idleTimeoutS } : {}) },
       maxBodyBytes: options.maxBodyMb * 1024 * 1024,
       maxStreamBufferBytes: MAX_STREAM_BUFFER_BYTES, onStreamCount: (d) => (server.activeStreams += d), gc: server.gc,
-      forceModel: options.forceModel,
+      forceModel: options.forceModel, usage, usageProvider: provider, usageLabel: pool ? provider : options.usageLabel || provider,
     });
     for (const path of ["/v1/responses", "/responses"]) server.route("POST", path, (msg) => route!.handle(msg));
   } else {
@@ -154,6 +201,9 @@ export function createProxyApp(options: ProxyOptions, models: string[]): ProxyAp
     log.write(formatLogLine(null, "owner", { idle_timeout_s: seconds }));
     sendJson(msg, 200, { idle_timeout_s: seconds });
   });
-  return { server, log, metrics, secrets };
+  return { server, log, metrics, secrets, flush: () => {
+    usage.flush();
+    routeStats?.flush();
+  } };
 }
 

@@ -26,6 +26,17 @@ export const LOG_EVENTS = [
   "continuation", // a follow-up request continues the same answer
   "adapter_error", // the backend's own failure before the provider was asked (e.g. a login that cannot be renewed)
   "adapter_note", // a backend's own news (a login renewed, a project found): text only, never a signal
+  // AI BGP pools: a route's failures are the pool's to handle (it fails over), so they are written as
+  // route_* events, not upstream_*: only a pool with no route left (pool_exhausted) is a fault (E5).
+  "route_retry", // a pool route's own retry before the first byte
+  "route_error", // a pool route failed before its first byte; the next route is tried
+  "route_open", // 3 failures in a row: the route is left out for 60 s
+  "route_half_open", // the open period is over: the next request may probe the route
+  "route_closed", // the route answered again (or its cooldown ended)
+  "route_cooldown", // the route said 429: left out until its Retry-After
+  "pool_exhausted", // every route of the pool is open or cooling down (E5)
+  "pool_recovered", // a route of an exhausted pool can be tried again
+  "usage", // usage-stats.json news (a corrupt file kept aside, a write that failed)
 ] as const;
 export type LogEvent = (typeof LOG_EVENTS)[number];
 

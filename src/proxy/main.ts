@@ -72,7 +72,7 @@ function main(argv: string[]): void {
   let command;
   try {
     command = resolveProxyCommand(argv, { CODEX_PROXY_API_KEY: env("CODEX_PROXY_API_KEY"), CODEX_LAUNCHER_CLIENT_TOKEN: env("CODEX_LAUNCHER_CLIENT_TOKEN"),
-      CODEX_PROXY_TARGET_URL: env("CODEX_PROXY_TARGET_URL"), CODEX_PROXY_CREDENTIALS_FILE: env("CODEX_PROXY_CREDENTIALS_FILE") }, readFileArgument);
+      CODEX_PROXY_TARGET_URL: env("CODEX_PROXY_TARGET_URL"), CODEX_PROXY_CREDENTIALS_FILE: env("CODEX_PROXY_CREDENTIALS_FILE"), CODEX_PROXY_ROUTES: env("CODEX_PROXY_ROUTES") }, readFileArgument);
   } catch (e) {
     if (e instanceof UsageError) fail(e.message, 2, ` (see ${PROGRAM} --help)`);
     throw e;
@@ -130,10 +130,13 @@ function main(argv: string[]): void {
   onUnixSignal(SIGTERM, () => quit("signal"));
   onUnixSignal(SIGINT, () => quit("signal"));
   watchOwner(app, options, quit);
-  log.write(formatLogLine(null, "started", { version: APP_VERSION, host: options.host, port, backend: options.backend, pid: readIdentity("self")?.pid ?? null,
-    client_token: options.clientToken !== null }, { target: options.targetUrl || "(none)" }));
-  print(`${PROGRAM} ${APP_VERSION} listening on http://${options.host}:${port} (backend ${options.backend})`);
+  const pool = options.pool;
+  log.write(formatLogLine(null, "started", { version: APP_VERSION, host: options.host, port, backend: pool ? "bgp" : options.backend, pid: readIdentity("self")?.pid ?? null,
+    client_token: options.clientToken !== null, routes: pool ? pool.routes.length : undefined, strategy: pool?.strategy },
+  pool ? { pool: pool.pool } : { target: options.targetUrl || "(none)" }));
+  print(`${PROGRAM} ${APP_VERSION} listening on http://${options.host}:${port} (${pool ? `AI BGP pool ${JSON.stringify(pool.pool)}, ${pool.routes.length} routes` : `backend ${options.backend}`})`);
   loop.run();
+  app.flush();
   server.stop();
   if (registration) removeFile(registration);
 }

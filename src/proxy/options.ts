@@ -2,6 +2,7 @@
 // Pure: no gi:// imports.
 import { BACKEND_TYPES, type BackendType } from "../lib/backend-types.js";
 import { parseFlags, UsageError, type FlagSpecs } from "../lib/cli-args.js";
+import { parseHandedPool, PoolHandoverError, type HandedPool } from "../lib/pool-handover.js";
 import { splitUrlSecrets } from "../lib/url-secrets.js";
 
 export const PROXY_FLAGS = {
@@ -22,6 +23,7 @@ export const PROXY_FLAGS = {
   "registry-dir": { kind: "string", help: "register this process (identity, port) in DIR/<pid>.json while it runs" },
   "owner-lease": { kind: "int", min: 1, max: 86400, help: "seconds without a word from the launcher after which the proxy counts as orphaned" },
   "orphan-idle-exit": { kind: "int", min: 1, max: 86400, help: "an orphaned proxy exits after this many idle seconds (default 300)" },
+  "usage-label": { kind: "string", help: "the name usage-stats.json files this proxy's requests under (the launcher's endpoint name)" },
   "drain-timeout": { kind: "int", min: 0, max: 600, help: "seconds live streams get to finish on SIGTERM (default 5)" },
   "request-timeout": { kind: "int", min: 1, max: 3600, help: "seconds a client gets to send its whole request (default 30)" },
   "self-test": { kind: "bool", help: "run the Command Code parser's self-test patterns, print one line each, and exit (1 on any failure)" },
@@ -58,6 +60,10 @@ export interface ProxyOptions {
   targetSecrets: { basicAuth: string | null; secretQuery: [string, string][]; secrets: string[] };
   /** A login file the Google backends read and renew (CODEX_PROXY_CREDENTIALS_FILE; never a flag). */
   credentialsFile?: string;
+  /** An AI BGP pool to route over instead of one provider (CODEX_PROXY_ROUTES, or bgp_routes in --config). */
+  pool: HandedPool | null;
+  /** Under what name usage-stats.json keeps this proxy's requests (default: the provider's host or bgp:<pool>). */
+  usageLabel?: string;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -107,6 +113,16 @@ export function optionsFromConfigJson(text: string, source: string): Partial<Pro
   if (key !== undefined) out.apiKey = str(key, "api_key");
   const models = pick("models_file", "models-file");
   if (models !== undefined) out.modelsFile = str(models, "models_file");
+  // The original's pool config: `bgp_routes` (a list of routes) with an optional pool name and strategy.
+  const routes = pick("bgp_routes");
+  if (routes !== undefined && routes !== null) {
+    try {
+      out.pool = parseHandedPool(Array.isArray(routes) ? { pool: pick("bgp_pool") ?? "pool", strategy: pick("bgp_strategy") ?? "failover", routes } : routes);
+    } catch (e) {
+      if (e instanceof PoolHandoverError) throw new UsageError(`config file ${source}: ${e.message}`);
+      throw e;
+    }
+  }
   return out;
 }
 
@@ -159,8 +175,26 @@ export function resolveProxyCommand(
     requestTimeoutS: flags["request-timeout"] ?? DEFAULT_REQUEST_TIMEOUT_S,
     targetSecrets: { basicAuth: target.basicAuth, secretQuery: target.secretQuery, secrets: target.secrets },
     credentialsFile: env.CODEX_PROXY_CREDENTIALS_FILE || undefined,
+    pool: env.CODEX_PROXY_ROUTES ? poolFromEnv(env.CODEX_PROXY_ROUTES) : fromFile.pool ?? null,
+    usageLabel: flags["usage-label"],
   };
   if (options.targetUrl && !/^https?:\/\/[^\s/]+/i.test(options.targetUrl))
     throw new UsageError(`--target-url must be an http(s) URL, got '${options.targetUrl}'`);
   return { kind: "serve", options };
+}
+
+/** The pool the launcher hands over in CODEX_PROXY_ROUTES (JSON with the route keys: never on argv). */
+function poolFromEnv(text: string): HandedPool {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`CODEX_PROXY_ROUTES is not valid JSON: ${(e as Error).message}`);
+  }
+  try {
+    return parseHandedPool(value);
+  } catch (e) {
+    if (e instanceof PoolHandoverError) throw new UsageError(`CODEX_PROXY_ROUTES: ${e.message}`);
+    throw e;
+  }
 }

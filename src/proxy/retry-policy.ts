@@ -16,6 +16,12 @@ export interface RetryPolicy {
   /** Backoff for refused/reset connections: base × 2^(n-1), with jitter, capped. */
   baseDelayMs: number;
   maxBackoffMs: number;
+  /** Statuses tried again (default RETRYABLE_STATUSES). */
+  retryStatuses?: ReadonlySet<number>;
+  /** Try again after a refused or reset connection (default true). */
+  retryConnectErrors?: boolean;
+  /** A retryable status without a Retry-After is tried again after the backoff (default: it goes back to the client). */
+  backoffWithoutRetryAfter?: boolean;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { turnBudget: 2, shortRetryAfterMs: 5000, baseDelayMs: 250, maxBackoffMs: 2000 };
@@ -25,6 +31,14 @@ export const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
 
 /** Transport failures the proxy retries: the request never reached the model. */
 export const RETRYABLE_CONNECT_KINDS = new Set(["connection_refused", "connection_reset"]);
+
+/**
+ * A pool route's own retries: a pool has somewhere else to go, so waiting out one provider only delays
+ * the answer. One quick retry for a gateway hiccup (502/503/504, Retry-After up to 1 s or none); a 429
+ * goes to the route's cooldown and a refused, dropped or silent connection to the next route at once.
+ */
+export const POOL_ROUTE_RETRY_POLICY: RetryPolicy = { turnBudget: 1, shortRetryAfterMs: 1000, baseDelayMs: 250, maxBackoffMs: 1000,
+  retryStatuses: new Set([502, 503, 504]), retryConnectErrors: false, backoffWithoutRetryAfter: true };
 
 /** Retry-After as delay-seconds or an HTTP date; null when absent or unreadable. */
 export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | null {
@@ -50,13 +64,14 @@ const FINAL_CODES = new Set(["insufficient_quota", "billing_hard_limit_reached",
  */
 export function nextRetryDelay(outcome: AttemptOutcome, retriesSpent: number, policy: RetryPolicy, random = 0.5): number | null {
   if (retriesSpent >= policy.turnBudget) return null;
+  const backoff = () => Math.round(Math.min(policy.baseDelayMs * 2 ** retriesSpent, policy.maxBackoffMs) * (0.75 + random * 0.5));
   if (outcome.kind === "connect-error") {
-    if (!RETRYABLE_CONNECT_KINDS.has(outcome.failure)) return null;
-    const backoff = Math.min(policy.baseDelayMs * 2 ** retriesSpent, policy.maxBackoffMs);
-    return Math.round(backoff * (0.75 + random * 0.5));
+    if (policy.retryConnectErrors === false || !RETRYABLE_CONNECT_KINDS.has(outcome.failure)) return null;
+    return backoff();
   }
-  if (!RETRYABLE_STATUSES.has(outcome.status) || FINAL_CODES.has(outcome.code ?? "")) return null;
-  if (outcome.retryAfterMs === null || outcome.retryAfterMs > policy.shortRetryAfterMs) return null;
+  if (!(policy.retryStatuses ?? RETRYABLE_STATUSES).has(outcome.status) || FINAL_CODES.has(outcome.code ?? "")) return null;
+  if (outcome.retryAfterMs === null) return policy.backoffWithoutRetryAfter ? backoff() : null;
+  if (outcome.retryAfterMs > policy.shortRetryAfterMs) return null;
   return outcome.retryAfterMs;
 }
 

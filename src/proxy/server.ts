@@ -106,6 +106,8 @@ export class ProxyServer {
   log: LogFile | null = null;
   /** Every request that ends, served or refused, lets its message (and body) be collected: see GcScheduler. */
   readonly gc = new GcScheduler();
+  /** An AI BGP pool's routes and their state, for /health (the original's `bgp_routes`). */
+  bgp: (() => { pool: string; strategy: string; routes: unknown[] }) | null = null;
   readonly maxBodyBytes: number;
 
   constructor(readonly options: ProxyOptions) {
@@ -227,6 +229,9 @@ export class ProxyServer {
         pid: Number(new Gio.Credentials().get_unix_pid()),
       }),
       client_token_required: this.#policy.clientToken !== null,
+      bgp_pool: this.bgp ? this.bgp().pool : null,
+      bgp_strategy: this.bgp ? this.bgp().strategy : null,
+      bgp_routes: this.bgp ? this.bgp().routes : null,
       kept: this.kept,
       draining: this.#draining,
     };

@@ -7,9 +7,12 @@ import { userPaths } from "../lib/system-paths.js";
 import { APP_ID, APP_NAME } from "../lib/version.js";
 import { createAppContext, type AppContext } from "../launcher/app-context.js";
 import { acquireOwnership, currentOwner, type Ownership } from "../launcher/ownership.js";
+import { BudgetWatcher } from "../launcher/budget-watcher.js";
 import { LauncherSession } from "../launcher/session.js";
 import { MonitoringController } from "../watchdog/controller.js";
+import { BgpWindow } from "./bgp-window.js";
 import { MonitorWindow } from "./monitor-window.js";
+import { UsageWindow } from "./usage-window.js";
 import { ChangelogWindow } from "./changelog-window.js";
 import { EndpointsWindow } from "./endpoints-window.js";
 import { LauncherWin } from "./launcher-window.js";
@@ -26,6 +29,7 @@ export class CodexLauncherApplication extends Gtk.Application {
   /** Held while this process owns the proxy; null while another launcher does (the window then attaches). */
   #ownership: Ownership | null = null;
   #ownerPoll = 0;
+  #budgets: BudgetWatcher | null = null;
   #starting = false;
   #windows = new Map<string, Gtk.Window>();
 
@@ -73,6 +77,12 @@ export class CodexLauncherApplication extends Gtk.Application {
     }) as EndpointsWindow;
     const win: LauncherWin = new LauncherWin(this, ctx, {
       changelog: () => this.#single("changelog", () => new ChangelogWindow(win)),
+      usage: () => this.#single("usage", () => new UsageWindow(win, ctx)),
+      bgp: () => this.#single("bgp", () => {
+        const w = new BgpWindow(win, ctx, session);
+        w.connect("changed", () => win.refreshEndpoints());
+        return w;
+      }),
       monitor: () => this.#single("monitor", () => new MonitorWindow(win, ctx, monitoring)),
       endpoints: () => endpointsWindow(),
     }, session);
@@ -92,7 +102,14 @@ export class CodexLauncherApplication extends Gtk.Application {
       ctx.log.write(`could not move API keys into the ${ctx.secrets.kind}: ${(e as Error).message}`);
       return 0;
     });
-    if (migrated) win.refreshEndpoints();
+    const movedRouteKeys = await ctx.pools.migratePlaintextKeys().catch((e) => {
+      ctx.log.write(`could not move AI BGP route keys into the ${ctx.secrets.kind}: ${(e as Error).message}`);
+      return 0;
+    });
+    if (migrated || movedRouteKeys) win.refreshEndpoints();
+    // Monthly budgets: 80 % and 100 % alerts as the proxy's usage-stats.json changes.
+    this.#budgets ??= new BudgetWatcher(ctx.paths, ctx.usageFeed, ctx.usageSettings, (title, body) => this.#notify(title, body));
+    this.#budgets.start();
     ctx.log.write(`API keys are kept in ${ctx.secrets.kind === "keyring" ? "the desktop keyring" : `${paths.codexHome}/codex-launcher-keys.json (0600; no keyring answered)`}`);
     await this.#takeOwnership(win);
   }
@@ -128,6 +145,7 @@ export class CodexLauncherApplication extends Gtk.Application {
 
   override vfunc_shutdown(): void {
     this.#monitoring?.shutdown();
+    this.#budgets?.stop();
     if (this.#ownerPoll) GLib.source_remove(this.#ownerPoll);
     this.#ownerPoll = 0;
     this.#session?.dispose();

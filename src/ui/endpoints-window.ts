@@ -105,7 +105,11 @@ export class EndpointsWindow extends Gtk.Window {
       test: (spec) => testEndpoint(this.ctx.paths, this.ctx.proxyArgv, spec, (l) => this.ctx.log.write(`[test] ${l}`), this.ctx.clientToken),
       save: async (endpoint: Endpoint, apiKey: string, originalName?: string) => {
         try {
-          if (originalName && originalName !== endpoint.name) await this.ctx.endpoints.renameKey(originalName, endpoint.name);
+          if (originalName && originalName !== endpoint.name) {
+            await this.ctx.endpoints.renameKey(originalName, endpoint.name);
+            // AI BGP routes through this endpoint follow the new name.
+            this.ctx.pools.renameEndpoint(originalName, endpoint.name);
+          }
           await this.ctx.endpoints.setKey(endpoint.name, apiKey);
           this.ctx.endpoints.save(upsertEndpoint(this.ctx.endpoints.doc, endpoint, originalName));
           this.ctx.log.write(`endpoint '${endpoint.name}' saved`);

@@ -4,12 +4,13 @@ import GObject from "gi://GObject";
 import GLib from "gi://GLib";
 import Gtk from "gi://Gtk?version=3.0";
 import { probeProgram, runtimeVersions } from "../lib/dependencies.js";
-import { preferredModel, type Endpoint } from "../lib/endpoints.js";
+import { poolLabel } from "../lib/bgp-pools.js";
+import type { Endpoint } from "../lib/endpoints.js";
 import { APP_NAME, APP_VERSION } from "../lib/version.js";
 import type { AppContext } from "../launcher/app-context.js";
 import { codexSessionPids, findCodexDesktop, launchCodexCli, launchCodexDesktop, stopCodexSession, type ProfileWrite } from "../launcher/codex-session.js";
 import type { OwnerInfo } from "../launcher/ownership.js";
-import { LauncherSession } from "../launcher/session.js";
+import { LauncherSession, preferredTargetModel, targetModels, targetName, type LaunchTarget } from "../launcher/session.js";
 
 /** What closing the window does while a Codex launched from it still runs. */
 export type CloseChoice = "keep" | "stop-both" | "cancel";
@@ -30,7 +31,7 @@ export const HEADER_ACTIONS: readonly HeaderAction[] = [
   { id: "endpoints", label: "Manage Endpoints", opens: "the endpoint manager" },
 ];
 
-/** Opens the window behind a header button; absent while that window is not built yet. */
+/** Opens the window behind a header button (a window built without one leaves that button off). */
 export type WindowOpeners = Partial<Record<HeaderAction["id"], () => void>>;
 
 function formatUptime(seconds: number): string {
@@ -121,13 +122,9 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     for (const action of [...HEADER_ACTIONS].reverse()) {
       const button = new Gtk.Button({ label: action.label, name: `header-${action.id}` });
       const open = openers[action.id];
-      if (open) {
-        button.tooltip_text = `Open ${action.opens}`;
-        button.connect("clicked", () => open());
-      } else {
-        button.sensitive = false;
-        button.tooltip_text = `Coming soon: ${action.opens}`;
-      }
+      button.tooltip_text = `Open ${action.opens}`;
+      if (open) button.connect("clicked", () => open());
+      else button.sensitive = false;
       bar.pack_end(button);
     }
     return bar;
@@ -194,19 +191,30 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     return box;
   }
 
-  /** Rebuilds the endpoint list (after the endpoint manager changed it). */
+  /** Rebuilds the endpoint list (after the endpoint or pool manager changed it): endpoints, then pools as "🔀 name". */
   refreshEndpoints(): void {
     const { doc, loadError } = this.ctx.endpoints;
+    const pools = this.ctx.pools.doc.pools;
     const previous = this.endpointCombo.get_active_id();
     this.endpointCombo.remove_all();
     for (const e of doc.endpoints) this.endpointCombo.append(e.name, `${doc.default === e.name ? "★ " : ""}${e.name} — ${e.provider_preset}`);
-    const pick = doc.endpoints.some((e) => e.name === previous) ? previous : doc.default;
+    for (const p of pools) this.endpointCombo.append(LauncherWin.poolId(p.name),
+      `${doc.default === p.name ? "★ " : ""}${poolLabel(p.name)} — ${p.routes.length} route${p.routes.length === 1 ? "" : "s"}, ${p.strategy}`);
+    const ids = [...doc.endpoints.map((e) => e.name), ...pools.map((p) => LauncherWin.poolId(p.name))];
+    const defaultId = doc.default && pools.some((p) => p.name === doc.default) && !doc.endpoints.some((e) => e.name === doc.default)
+      ? LauncherWin.poolId(doc.default) : doc.default;
+    const pick = previous && ids.includes(previous) ? previous : defaultId;
     if (pick) this.endpointCombo.set_active_id(pick);
     else this.#fillModels();
     const messages: string[] = [];
-    if (loadError) messages.push(`<span foreground="#c01c28">${GLib.markup_escape_text(loadError, -1)}</span>`);
-    if (doc.endpoints.length === 0) messages.push("No endpoints yet: open <b>Manage Endpoints</b> and add one from a provider preset.");
+    for (const error of [loadError, this.ctx.pools.loadError]) if (error) messages.push(`<span foreground="#c01c28">${GLib.markup_escape_text(error, -1)}</span>`);
+    if (doc.endpoints.length === 0 && pools.length === 0) messages.push("No endpoints yet: open <b>Manage Endpoints</b> and add one from a provider preset.");
     this.#setBanner(messages.join("\n"));
+  }
+
+  /** The endpoint selector's id for a pool (endpoint ids are their names). */
+  static poolId(name: string): string {
+    return `pool:${name}`;
   }
 
   #setBanner(markup: string): void {
@@ -215,18 +223,34 @@ export class LauncherWin extends Gtk.ApplicationWindow {
   }
 
   selectedEndpoint(): Endpoint | null {
-    const name = this.endpointCombo.get_active_id();
-    return this.ctx.endpoints.doc.endpoints.find((e) => e.name === name) ?? null;
+    const target = this.selectedTarget();
+    return target?.kind === "endpoint" ? target.endpoint : null;
+  }
+
+  /** The endpoint or AI BGP pool chosen in the selector. */
+  selectedTarget(): LaunchTarget | null {
+    const id = this.endpointCombo.get_active_id();
+    if (!id) return null;
+    if (id.startsWith("pool:")) {
+      const pool = this.ctx.pools.find(id.slice("pool:".length));
+      return pool ? { kind: "pool", pool } : null;
+    }
+    const endpoint = this.ctx.endpoints.doc.endpoints.find((e) => e.name === id);
+    return endpoint ? { kind: "endpoint", endpoint } : null;
   }
 
   #fillModels(): void {
-    const endpoint = this.selectedEndpoint();
+    const target = this.selectedTarget();
     this.modelCombo.remove_all();
-    if (!endpoint) return;
-    for (const m of endpoint.models) this.modelCombo.append(m, m);
-    const preferred = preferredModel(endpoint);
-    if (preferred && !endpoint.models.includes(preferred)) this.modelCombo.append(preferred, preferred);
+    if (!target) return;
+    const endpoints = this.ctx.endpoints.doc.endpoints;
+    const models = targetModels(target, endpoints);
+    for (const m of models) this.modelCombo.append(m, m);
+    const preferred = preferredTargetModel(target, endpoints);
+    if (preferred && !models.includes(preferred)) this.modelCombo.append(preferred, preferred);
     if (preferred) this.modelCombo.set_active_id(preferred);
+    // A pool's routes each send their own model: this one is only the name Codex is told.
+    this.modelCombo.set_tooltip_text(target.kind === "pool" ? "Each route sends its own model; this is the model name Codex is told" : null);
     this.#updateButtons();
   }
 
@@ -235,7 +259,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
       this.#renderAttached();
       return;
     }
-    const hasEndpoint = this.selectedEndpoint() !== null && !!this.modelCombo.get_active_id();
+    const hasEndpoint = this.selectedTarget() !== null && !!this.modelCombo.get_active_id();
     this.proxyButton.sensitive = !this.#busy && (this.ctx.supervisor.running || hasEndpoint);
     this.launchCliButton.sensitive = !this.#busy && hasEndpoint && this.session.codexPath !== null;
     this.launchCliButton.tooltip_text = this.session.codexPath ? "Start the proxy if needed, point Codex at it and open Codex in a terminal"
@@ -252,7 +276,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     let text: string;
     switch (s.state) {
       case "running":
-        text = `<span foreground="#26a269">●</span> running on 127.0.0.1:${s.port} · ${GLib.markup_escape_text(s.spec?.endpointName ?? "", -1)} / ${GLib.markup_escape_text(s.spec?.model ?? "", -1)}`;
+        text = `<span foreground="#26a269">●</span> running on 127.0.0.1:${s.port} · ${s.spec?.pool ? "AI BGP pool " : ""}${GLib.markup_escape_text(s.spec?.endpointName ?? "", -1)} / ${GLib.markup_escape_text(s.spec?.model ?? "", -1)}`;
         if (health) text += ` · healthy · up ${formatUptime(health.uptime_s)} · ${health.requests_total} requests${health.memory_mb ? ` · ${Math.round(health.memory_mb)} MB` : ""}`;
         else if (health === null) text += ` · <span foreground="#c01c28">not answering /health</span>`;
         break;
@@ -371,11 +395,11 @@ export class LauncherWin extends Gtk.ApplicationWindow {
   }
 
   async #ensureProxy(): Promise<number> {
-    const endpoint = this.selectedEndpoint();
+    const target = this.selectedTarget();
     const model = this.modelCombo.get_active_id();
-    if (!endpoint || !model) throw new Error("choose an endpoint and a model first");
+    if (!target || !model) throw new Error("choose an endpoint and a model first");
     if (this.#attachedTo) throw new Error("another Codex Launcher runs the proxy; this window does not start or stop it");
-    const port = await this.session.ensureProxy(endpoint, model);
+    const port = await this.session.ensureProxy(target, model);
     this.log(`proxy healthy on http://127.0.0.1:${port}`);
     this.#setBanner("");
     return port;
@@ -397,9 +421,9 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     // Attached: the owner already wrote the profile for its proxy.
     if (this.#attachedTo) return null;
     const port = await this.#ensureProxy();
-    const endpoint = this.selectedEndpoint()!;
+    const target = this.selectedTarget()!;
     const model = this.modelCombo.get_active_id()!;
-    const written = await this.session.writeProfile(port, model, endpoint.name, endpoint.models);
+    const written = await this.session.writeProfile(port, model, targetName(target), targetModels(target, this.ctx.endpoints.doc.endpoints));
     this.log(`wrote ${written.path}${written.catalogPath ? `; model catalog ${written.catalogPath}` : ""}; in other terminals: ${this.session.codexCommand}`);
     return written;
   }

@@ -96,6 +96,11 @@ export class ActionExecutor {
 
   async #switchProvider(): Promise<string | null> {
     const s = this.deps.supervisor;
+    if (s.spec?.pool) {
+      // A pool already moves to its next route on its own; replacing it with one endpoint would undo that.
+      this.deps.write(`no provider switch: the proxy routes the AI BGP pool '${s.spec.pool.pool}', which fails over by itself`);
+      return null;
+    }
     const current = s.spec?.endpointName;
     const candidates = this.deps.endpoints.doc.endpoints.filter((e) => isServedBackend(e.backend_type) && (e.default_model || e.models.length));
     const at = candidates.findIndex((e) => e.name === current);

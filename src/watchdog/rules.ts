@@ -63,6 +63,9 @@ export const TIER1_RULES: readonly Rule[] = [
   // E4: only a new sign-in helps; a restart would not. One alert per cooldown (5 min) while Codex retries.
   { trigger: "oauth_expired", categories: ["oauth_expired"], count: 1, windowMs: MIN, action: "alert_user", cooldownS: 300,
     message: "Your Google login expired or was revoked: sign in again." },
+  // E5: only a route coming back helps (the pool retries it by itself); one alert per 5 minutes.
+  { trigger: "bgp_all_routes_down", categories: ["routes_exhausted"], count: 1, windowMs: MIN, action: "alert_user", cooldownS: 300,
+    message: "Every route of the AI BGP pool is failing or rate limited; requests fail until one comes back (see AI BGP for when)." },
   { trigger: "upstream_tls_error", categories: ["tls_error"], count: 1, windowMs: MIN, action: "alert_user", cooldownS: 0,
     message: "The provider's TLS certificate was not accepted." },
   // Design B7: a client that hung up is not a proxy fault; the rule table's "restart" would punish it.

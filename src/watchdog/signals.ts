@@ -75,11 +75,15 @@ export function faultOfRecord(record: LogRecord): (Fault & { httpStatus?: number
       return f("X2", "proxy_internal_error");
     case "caps":
       return fields.state === "corrupt" ? f("E1", "schema_corrupt") : null;
+    case "pool_exhausted":
+      // E5: every route of the AI BGP pool is open or cooling down. A single route's failures are the
+      // pool's own business (route_* lines): it fails over by itself.
+      return f("E5", "routes_exhausted");
     case "adapter_error":
       // E4: a provider login that cannot be renewed (revoked or expired refresh token), or none at all.
       return fields.code === "login_expired" || fields.code === "login_required" ? f("E4", "oauth_expired") : null;
     default:
-      // request, refused (the client's error), started, stopping, owner, adjusted, notes: no fault.
+      // request, refused (the client's error), started, stopping, owner, adjusted, notes, route_*: no fault.
       return null;
   }
 }

@@ -190,6 +190,29 @@ describe("AI Monitoring fault injection", () => {
     expect(ctx.supervisor.pid).toBe(pid);
   });
 
+  it("E5: alerts when every route of the running AI BGP pool is open or cooling down, and restarts nothing", async () => {
+    await setup();
+    const limited = new FakeProvider().otherwise({ kind: "status", status: 429, headers: { "Retry-After": "60" } });
+    try {
+      provider.otherwise({ kind: "status", status: 429, headers: { "Retry-After": "60" } });
+      ctx.pools.save({ pools: [{ name: "Pool", strategy: "failover", routes: [
+        { name: "primary", endpoint_name: "Primary", target_url: "", api_key: "", model: "", priority: 0 },
+        { name: "other", endpoint_name: "", target_url: limited.url, api_key: "", model: "m-other", priority: 1 }] }] });
+      await session.ensureProxy({ kind: "pool", pool: ctx.pools.find("Pool")! }, "");
+      const pid = ctx.supervisor.pid;
+      const reply = await post({ model: "m-primary", input: "hi" });
+      expect(reply.status).toBe(503);
+      expect(reply.json().error.code).toBe("bgp_rate_limited");
+      await waitFor(() => notes.some((n) => n.includes("Every route of the AI BGP pool is failing or rate limited")), 5000, "the E5 alert");
+      expect(monitoringLog()).toMatch(/Tier 1: trigger=bgp_all_routes_down action=alert_user/);
+      // The routes' own 429s are the pool's to handle: no B1 signal per route.
+      expect(monitoringLog()).not.toContain("rate_limited");
+      expect(ctx.supervisor.pid).toBe(pid);
+    } finally {
+      limited.stop();
+    }
+  });
+
   it("alerts once on a rejected key (401) and never loops restarts", async () => {
     await setup();
     provider.otherwise({ kind: "status", status: 401, body: { error: { message: "Invalid API key" } } });

@@ -10,11 +10,14 @@ import { statusPhrase } from "../../src/proxy/errors.js";
 export type ToolCallSpec = { name: string; arguments: string; id?: string; signature?: string };
 
 export type Reply =
-  | { kind: "text"; text: string; chunkSize?: number; delayMs?: number; reasoning?: string; usage?: { prompt: number; completion: number } }
+  | { kind: "text"; text: string; chunkSize?: number; delayMs?: number; reasoning?: string; usage?: { prompt: number; completion: number; cached?: number } | null;
+      /** Nothing at all (not even the status line) for this long: a slow first byte. */
+      firstByteDelayMs?: number }
   | { kind: "tools"; calls: ToolCallSpec[]; text?: string; reasoning?: string; usage?: { prompt: number; completion: number } }
   | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: "cut"; text: string; partialCall?: ToolCallSpec } // some deltas (maybe half a tool call), then the TCP connection is dropped
   | { kind: "silence"; text?: string; beforeFirstByte?: boolean } // headers (and maybe a delta, or not one byte of body), then nothing
+  | { kind: "die" } // the provider is killed as the request comes in: the connection closes unanswered, nothing listens any more
   | { kind: "stall" } // not even response headers: the connection stays open, silent
   | { kind: "truncated"; text: string } // some deltas, then a clean end of the body without finish_reason or [DONE]
   | { kind: "error_event"; text: string; error: Record<string, unknown> } // some deltas, then an error object in the stream (OpenRouter style)
@@ -178,6 +181,10 @@ export class FakeProvider {
       case "stall":
         await this.#raw(msg, reply, record);
         return;
+      case "die":
+        msg.steal_connection().close(null);
+        this.stop();
+        return;
     }
     const frames: string[] = [];
     if (reply.kind === "anthropic") {
@@ -185,13 +192,20 @@ export class FakeProvider {
       return this.#stream(msg, frames, 0, record);
     }
     if (reply.kind === "text") {
+      if (reply.firstByteDelayMs) {
+        msg.pause(); // no reply until the delay is over
+        await new Promise((r) => setTimeout(r, reply.firstByteDelayMs));
+        if (record.clientGone) return;
+      }
       frames.push(chunk({ role: "assistant", content: "" }));
       if (reply.reasoning) frames.push(chunk({ reasoning_content: reply.reasoning }));
       for (const part of splitText(reply.text, reply.chunkSize ?? 4)) frames.push(chunk({ content: part }));
       frames.push(chunk({}, "stop"));
-      const usage = reply.usage ?? { prompt: 11, completion: 7 };
-      frames.push(`data: ${JSON.stringify({ id: "chatcmpl-fake", object: "chat.completion.chunk", choices: [],
-        usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion } })}\n\n`);
+      // usage: null — a provider that reports none.
+      const usage = reply.usage === undefined ? { prompt: 11, completion: 7 } : reply.usage;
+      if (usage) frames.push(`data: ${JSON.stringify({ id: "chatcmpl-fake", object: "chat.completion.chunk", choices: [],
+        usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion,
+          ...(usage.cached ? { prompt_tokens_details: { cached_tokens: usage.cached } } : {}) } })}\n\n`);
     } else if (reply.kind === "tools") {
       if (reply.reasoning) frames.push(chunk({ role: "assistant", content: null, reasoning_content: reply.reasoning }));
       frames.push(chunk({ role: "assistant", content: reply.text ?? null }));

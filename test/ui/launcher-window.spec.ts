@@ -1,7 +1,9 @@
 // LauncherWin built with real widgets under Xvfb.
 import Gtk from "gi://Gtk?version=3.0";
 import type { AppContext } from "../../src/launcher/app-context.js";
+import { BgpWindow } from "../../src/ui/bgp-window.js";
 import { HEADER_ACTIONS, LauncherWin } from "../../src/ui/launcher-window.js";
+import { UsageWindow } from "../../src/ui/usage-window.js";
 import { makeTestContext, makeTestHome, type TestHome } from "../helpers/app-context.js";
 import { buttonsIn, findButton, initGtk, settle, testApplication } from "../helpers/gtk.js";
 import { waitFor } from "../helpers/process.js";
@@ -50,14 +52,26 @@ describe("LauncherWin", () => {
     expect(onScreen.every((b) => b.mapped)).toBeTrue();
   });
 
-  it("makes a button whose window does not exist yet insensitive, with a 'coming soon' tooltip", async () => {
-    win = new LauncherWin(app, ctx, { changelog: () => {}, endpoints: () => {} });
+  it("makes every header button sensitive and opens its window: Usage and AI BGP open theirs", async () => {
+    const opened: string[] = [];
+    const openers = Object.fromEntries(HEADER_ACTIONS.map((a) => [a.id, () => opened.push(a.id)]));
+    win = new LauncherWin(app, ctx, openers);
     await settle();
-    for (const action of HEADER_ACTIONS.filter((a) => a.id !== "changelog" && a.id !== "endpoints")) {
+    for (const action of HEADER_ACTIONS) {
       const button = findButton(win, action.label);
-      expect(button.get_sensitive()).withContext(action.label).toBeFalse();
-      expect(button.get_tooltip_text()).toContain("Coming soon");
+      expect(button.get_sensitive()).withContext(action.label).toBeTrue();
+      expect(button.get_tooltip_text()).toBe(`Open ${action.opens}`);
+      button.clicked();
     }
+    expect(opened).toEqual(["changelog", "usage", "bgp", "monitor", "endpoints"]);
+    // The windows behind the two buttons the original app had (they open with live data; see usage-window and bgp-window specs).
+    const usage = new UsageWindow(win, ctx);
+    const bgp = new BgpWindow(win, ctx, win.session);
+    await settle();
+    expect(usage.get_title()).toBe("Usage");
+    expect(bgp.get_title()).toBe("AI BGP");
+    usage.destroy();
+    bgp.destroy();
   });
 
   it("wires a button to its window when one is given", async () => {

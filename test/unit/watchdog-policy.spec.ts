@@ -36,11 +36,20 @@ describe("failure signals", () => {
       [formatLogLine("r1", "internal_error", {}, { message: "TypeError" }), "X2", "proxy_internal_error"],
       [formatLogLine("r1", "adapter_error", { code: "login_expired", status: 401 }, { message: "Google login expired or revoked (invalid_grant). Sign in again" }), "E4", "oauth_expired"],
       [formatLogLine("r1", "adapter_error", { code: "login_required", status: 401 }, { message: "Not signed in to Google" }), "E4", "oauth_expired"],
+      [formatLogLine(null, "pool_exhausted", { open: 1, cooling: 2, retry_after_s: 30 }, { pool: "Main" }), "E5", "routes_exhausted"],
     ];
     for (const [line, faultId, category] of cases) {
       const s = classifyLine(at(line), "proxy.log", 1);
       expect(s && [s.faultId, s.category]).withContext(line).toEqual([faultId, category]);
     }
+  });
+
+  it("leaves a pool route's own failures to the pool (no signal), whatever its name says", () => {
+    for (const line of [formatLogLine("r1", "route_error", { kind: "http_5xx", status: 500 }, { message: "boom", route: "upstream_error kind=http_5xx" }),
+      formatLogLine("r1", "route_retry", { kind: "http_5xx", status: 503, attempt: 1, of: 1, delay_s: 0.3 }, { detail: "x", route: "a" }),
+      formatLogLine(null, "route_open", { failures: 3, until: "2026-01-01T00:00:00Z" }, { pool: "P", route: "pool_exhausted" }),
+      formatLogLine(null, "route_cooldown", { until: "2026-01-01T00:00:00Z" }, { pool: "P", route: "a" }),
+      formatLogLine(null, "pool_recovered", {}, { pool: "P" })]) expect(classifyLine(at(line), "proxy.log", 1)).withContext(line).toBeNull();
   });
 
   it("classifies Command Code's cc-debug.log tokens literally", () => {
@@ -300,6 +309,15 @@ describe("MonitorBrain", () => {
     }
     expect(seen.length).toBe(12); // at 5, 10, … 60 minutes
     expect(brain.restarts.used(3600_000)).toBe(0);
+  });
+
+  it("E5: alerts once per 5 minutes while every route of the pool is down, and restarts nothing", () => {
+    const brain = new MonitorBrain(config());
+    const e5 = (at: number) => brain.decide(sig("routes_exhausted", at, "E5"), emptyStore(), at, month);
+    expect(e5(0)).toEqual(jasmine.objectContaining({ kind: "act", action: "alert_user", trigger: "bgp_all_routes_down" }));
+    expect(e5(60_000).kind).toBe("suppressed");
+    expect(e5(300_000)).toEqual(jasmine.objectContaining({ kind: "act", action: "alert_user" }));
+    expect(brain.restarts.used(300_000)).toBe(0);
   });
 
   it("never restarts or alerts about a proxy the user stopped", () => {
