@@ -14,6 +14,7 @@ import { sameProcess, type ProcessIdentity } from "../lib/process-identity.js";
 import { portHolder, readIdentity, terminateIfSame } from "../lib/processes.js";
 import { splitUrlSecrets } from "../lib/url-secrets.js";
 import { usesGoogleLogin, type BackendType } from "../lib/backend-types.js";
+import type { ReasoningSetting } from "../lib/reasoning.js";
 import { updateProxyConfig } from "./proxy-config.js";
 import type { RegisteredProxy } from "./proxy-registry.js";
 import { DEFAULT_BACKOFF, RestartBackoff, RestartBudgetAlarm, type BackoffSettings } from "./supervision-policy.js";
@@ -36,6 +37,8 @@ export interface ProxySpec {
   /** Sent to the provider whatever model Codex asks for (after a provider switch). */
   forceModel?: string;
   idleTimeoutS?: number;
+  /** The endpoint's reasoning setting (lib/reasoning.ts); absent: Codex's own effort passes through. */
+  reasoning?: ReasoningSetting | null;
 }
 
 export interface ProxyHealth {
@@ -303,7 +306,7 @@ export class ProxySupervisor implements SupervisedProxy {
     const args = ["--port", String(port), "--backend", spec.backend, "--target-url", target.publicUrl, "--models-file", modelsFile,
       "--log-dir", this.paths.cacheDir, "--registry-dir", this.paths.registryDir, "--owner-lease", String(this.options.ownerLeaseS),
       "--orphan-idle-exit", String(this.options.orphanIdleExitS), "--drain-timeout", String(this.options.drainTimeoutS),
-      ...(spec.forceModel ? ["--force-model", spec.forceModel] : []), ...(spec.idleTimeoutS ? ["--idle-timeout", String(spec.idleTimeoutS)] : [])];
+      ...(spec.forceModel ? ["--force-model", spec.forceModel] : []), ...(spec.reasoning ? ["--reasoning", spec.reasoning] : []), ...(spec.idleTimeoutS ? ["--idle-timeout", String(spec.idleTimeoutS)] : [])];
     // Its own session (setsid execs in place: same pid): a terminal's Ctrl-C or hang-up aimed at the
     // launcher does not reach the proxy, which the launcher stops itself, after a drain.
     const setsid = GLib.find_program_in_path("setsid");

@@ -1,7 +1,8 @@
 // The launcher's one use case, shared by the window, `--headless` and the watchdog's actions:
 // endpoint → proxy spec → a healthy proxy (reused, adopted or started) → Codex's profile pointing at it.
 import type { Endpoint } from "../lib/endpoints.js";
-import { isServedBackend } from "../lib/backend-types.js";
+import { isServedBackend, usesGoogleLogin } from "../lib/backend-types.js";
+import { endpointReasoning } from "../lib/reasoning.js";
 import type { AppContext } from "./app-context.js";
 import { cleanupStaleProxies } from "./cleanup.js";
 import { codexCommand, findCodex, repairLegacyConfig, writeLauncherProfile, type ProfileWrite } from "./codex-session.js";
@@ -9,6 +10,13 @@ import { readProxyConfig } from "./proxy-config.js";
 import { liveRegisteredProxies } from "./proxy-registry.js";
 import type { ProxySpec } from "./proxy-supervisor.js";
 import { sameProcess } from "../lib/process-identity.js";
+
+/** Two specs that make the proxy behave the same (models aside: they only fill /v1/models). */
+function sameService(a: ProxySpec, b: ProxySpec): boolean {
+  return a.endpointName === b.endpointName && a.model === b.model && a.backend === b.backend && a.targetUrl === b.targetUrl &&
+    // A Google login's access token is renewed in place: a different text is not a different login.
+    (usesGoogleLogin(a.backend) || a.apiKey === b.apiKey) && (a.reasoning ?? null) === (b.reasoning ?? null);
+}
 
 export class LauncherSession {
   #codexPath: string | null | undefined;
@@ -41,7 +49,7 @@ export class LauncherSession {
 
   async specFor(endpoint: Endpoint, model: string): Promise<ProxySpec> {
     return { endpointName: endpoint.name, backend: endpoint.backend_type, targetUrl: endpoint.base_url, apiKey: await this.ctx.endpoints.keyFor(endpoint.name),
-      models: endpoint.models.length ? endpoint.models : [model], model };
+      models: endpoint.models.length ? endpoint.models : [model], model, reasoning: endpointReasoning(endpoint) };
   }
 
   /** The port the proxy used last time, so a Codex started earlier finds it again. */
@@ -74,10 +82,12 @@ export class LauncherSession {
   /** A healthy proxy for `endpoint` and `model`: the running one when it matches, else a (re)started one. */
   async ensureProxy(endpoint: Endpoint, model: string): Promise<number> {
     const s = this.ctx.supervisor;
-    if (s.running && s.spec?.endpointName === endpoint.name && s.spec.model === model && (await s.health(1500))) return s.port;
     if (!isServedBackend(endpoint.backend_type))
       throw new Error(`the ${endpoint.backend_type} backend is not served by this version; choose another endpoint`);
     const spec = await this.specFor(endpoint, model);
+    // The running proxy is reused only while it serves exactly this endpoint as it is saved now (an edit
+    // of its URL, key or reasoning setting needs a restart).
+    if (s.running && s.spec && sameService(s.spec, spec) && (await s.health(1500))) return s.port;
     if (s.running) {
       this.ctx.log.write(`switching the proxy to ${endpoint.name} (${endpoint.backend_type}), model ${model}`);
       return s.restart(spec, `switched to ${endpoint.name} / ${model}`);

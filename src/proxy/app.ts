@@ -112,7 +112,7 @@ export function createProxyApp(options: ProxyOptions, models: string[]): ProxyAp
       readBody: (msg) => server.requestBody(msg), secrets, targetSecrets: options.targetSecrets, clientTokenRequired: options.clientToken !== null,
       retryPolicy: DEFAULT_RETRY_POLICY, idleTimeoutMs: options.idleTimeoutS * 1000, maxBodyBytes: options.maxBodyMb * 1024 * 1024,
       maxStreamBufferBytes: MAX_STREAM_BUFFER_BYTES, onStreamCount: (d) => (server.activeStreams += d), gc: new GcScheduler(),
-      forceModel: options.forceModel,
+      forceModel: options.forceModel, reasoning: options.reasoning,
     });
     for (const path of ["/v1/responses", "/responses"]) server.route("POST", path, (msg) => route!.handle(msg));
   } else {

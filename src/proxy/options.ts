@@ -3,6 +3,7 @@
 import { BACKEND_TYPES, type BackendType } from "../lib/backend-types.js";
 import { parseFlags, UsageError, type FlagSpecs } from "../lib/cli-args.js";
 import { splitUrlSecrets } from "../lib/url-secrets.js";
+import { REASONING_SETTINGS, type ReasoningSetting } from "../lib/reasoning.js";
 
 export const PROXY_FLAGS = {
   port: { kind: "int", min: 0, max: 65535, help: "port to listen on (0 picks a free one; default 8080)" },
@@ -15,6 +16,7 @@ export const PROXY_FLAGS = {
   "log-dir": { kind: "string", help: "directory for proxy.log and provider-caps.json (default ~/.cache/codex-proxy)" },
   "idle-timeout": { kind: "int", min: 1, max: 86400, help: "seconds of upstream silence before a stream is failed (default 300)" },
   "force-model": { kind: "string", help: "send this model to the provider whatever the client asks for" },
+  reasoning: { kind: "string", choices: REASONING_SETTINGS, help: "reasoning effort sent to the provider: off (none sent) or an effort that replaces the client's" },
   "max-body-mb": { kind: "int", min: 1, max: 1024, help: "largest accepted request body in MB (default 32)" },
   "client-token-file": { kind: "string", help: "require this file's token as `Authorization: Bearer` (or set CODEX_LAUNCHER_CLIENT_TOKEN)" },
   "allow-origin": { kind: "string", help: "comma-separated browser origins allowed to call the proxy (default: none)" },
@@ -40,6 +42,8 @@ export interface ProxyOptions {
   idleTimeoutS: number;
   maxBodyMb: number;
   forceModel?: string;
+  /** What happens to each request's reasoning effort (the endpoint's setting); absent: the client's passes. */
+  reasoning?: ReasoningSetting;
   /** Required from clients on every route but /health; null: not required (standalone use). */
   clientToken: string | null;
   allowedOrigins: string[];
@@ -143,6 +147,7 @@ export function resolveProxyCommand(
     idleTimeoutS: flags["idle-timeout"] ?? DEFAULT_IDLE_TIMEOUT_S,
     maxBodyMb: flags["max-body-mb"] ?? DEFAULT_MAX_BODY_MB,
     forceModel: flags["force-model"],
+    reasoning: flags.reasoning as ReasoningSetting | undefined,
     clientToken,
     allowedOrigins: (flags["allow-origin"] ?? "").split(",").map((o) => o.trim()).filter(Boolean),
     registryDir: flags["registry-dir"],

@@ -10,6 +10,7 @@ import { withSecretQuery } from "../../lib/url-secrets.js";
 import { describeUpstreamError } from "../errors.js";
 import { sendError, sendJson } from "../http.js";
 import { DEFAULT_MAX_DEPTH, parseResponsesBody } from "../intake.js";
+import { applyReasoning, type ReasoningSetting } from "../../lib/reasoning.js";
 import { FAILURE_KINDS, formatLogLine, type FailureKind } from "../log-lines.js";
 import type { ProxyMetrics } from "../metrics.js";
 import type { ResponseStore } from "../response-store.js";
@@ -48,6 +49,8 @@ export interface ResponsesRouteDeps {
   gc: GcScheduler;
   /** Replaces the requested model (set after the watchdog switched provider). */
   forceModel?: string;
+  /** The endpoint's reasoning setting, applied to every request before translation. */
+  reasoning?: ReasoningSetting;
 }
 
 const MAX_ERROR_BODY = 1024 * 1024;
@@ -111,6 +114,7 @@ export class ResponsesRoute {
     const intake = parseResponsesBody(deps.readBody(msg), { maxBodyBytes: deps.maxBodyBytes, maxDepth: DEFAULT_MAX_DEPTH }, deps.forceModel);
     if (!intake.ok) return reply(intake.status, intake.message, intake.code);
     const request = intake.request;
+    applyReasoning(request, deps.reasoning);
     let input: InputItem[] = intake.input;
     if (typeof request.previous_response_id === "string") {
       const history = deps.store.history(request.previous_response_id, Date.now());
