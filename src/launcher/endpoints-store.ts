@@ -81,7 +81,22 @@ export class EndpointsStore {
     if (withKeys.length === 0) return 0;
     for (const e of withKeys) await this.setKey(e.name, e.api_key);
     this.save({ ...this.doc, endpoints: this.doc.endpoints.map((e) => ({ ...e, api_key: "" })) });
-    this.log(`moved ${withKeys.length} API key(s) from endpoints.json into the ${this.secrets.kind === "keyring" ? "desktop keyring" : "private key file"}`);
     return withKeys.length;
+  }
+
+  /**
+   * At start: moves plain-text keys into the store, and says in one truthful line where keys are kept
+   * (and what happened to those that could not move).
+   */
+  async settleKeys(): Promise<{ line: string; migrated: number; error: string | null }> {
+    const where = `API keys are kept in ${this.secrets.where}`;
+    const pending = this.doc.endpoints.filter((e) => e.api_key).length;
+    try {
+      const migrated = await this.migratePlaintextKeys();
+      return { line: migrated ? `${where}; moved ${migrated} key(s) there from endpoints.json` : where, migrated, error: null };
+    } catch (e) {
+      const error = (e as Error).message;
+      return { line: `${where}; ${pending} key(s) could not be moved there and stay in ${this.path} for now (${error})`, migrated: 0, error };
+    }
   }
 }

@@ -88,12 +88,9 @@ export class CodexLauncherApplication extends Gtk.Application {
     win.present();
     monitoring.announce = (text, undoable) => win.announce(text, undoable);
     win.onCodexLaunched = (id) => monitoring.watchdog?.trackCodexSession(id);
-    const migrated = await ctx.endpoints.migratePlaintextKeys().catch((e) => {
-      ctx.log.write(`could not move API keys into the ${ctx.secrets.kind}: ${(e as Error).message}`);
-      return 0;
-    });
-    if (migrated) win.refreshEndpoints();
-    ctx.log.write(`API keys are kept in ${ctx.secrets.kind === "keyring" ? "the desktop keyring" : `${paths.codexHome}/codex-launcher-keys.json (0600; no keyring answered)`}`);
+    const keys = await ctx.endpoints.settleKeys();
+    if (keys.migrated) win.refreshEndpoints();
+    ctx.log.write(keys.line);
     await this.#takeOwnership(win);
   }
 
