@@ -8,7 +8,7 @@ import { requestJson } from "../lib/http-client.js";
 import { ProxySupervisor } from "./proxy-supervisor.js";
 
 
-function errorText(status: number, body: unknown, text: string): string {
+export function errorText(status: number, body: unknown, text: string): string {
   const err = (body as { error?: { message?: string } | string })?.error;
   const message = typeof err === "string" ? err : err?.message ?? text.slice(0, 200);
   return `HTTP ${status}${message ? `: ${message}` : ""}`;
@@ -22,10 +22,17 @@ export async function fetchModels(baseUrl: string, apiKey: string, backend: Back
   if (!definition.modelsPath) throw new Error("this provider has no model list; the preset's models are used (add others by hand)");
   const reply = await requestJson("GET", joinUrl(baseUrl, definition.modelsPath), { headers: definition.headers(apiKey), timeoutMs: 15000 });
   if (reply.status !== 200) throw new Error(errorText(reply.status, reply.body, reply.text));
+  const ids = modelIdsFrom(reply.body);
+  if (!ids) throw new Error("the provider's /models answer has no model list");
+  return ids;
+}
+
+/** The model ids of a /models answer (OpenAI's `data`, Gemini's `models`), or null when it has none. */
+export function modelIdsFrom(body: unknown): string[] | null {
   type ModelEntry = { id?: string; name?: string } | string;
-  const data = reply.body as { data?: ModelEntry[]; models?: ModelEntry[] };
+  const data = body as { data?: ModelEntry[]; models?: ModelEntry[] } | null;
   const list = data?.data ?? data?.models;
-  if (!Array.isArray(list)) throw new Error("the provider's /models answer has no model list");
+  if (!Array.isArray(list)) return null;
   const ids = list.map((m) => (typeof m === "string" ? m : m.id ?? m.name ?? "")).map((id) => id.replace(/^models\//, ""));
   return [...new Set(ids.filter(Boolean))].sort();
 }
