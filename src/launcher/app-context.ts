@@ -3,6 +3,7 @@ import Gio from "gi://Gio";
 import type { AppPaths } from "../lib/paths.js";
 import { openSecretStore, type SecretStore } from "../lib/secrets.js";
 import { EndpointsStore } from "./endpoints-store.js";
+import { LatencyBook } from "./model/latency.js";
 import { loadOrCreateClientToken } from "./proxy-config.js";
 import { ProxySupervisor, type SupervisorOptions } from "./proxy-supervisor.js";
 
@@ -28,6 +29,8 @@ export interface AppContext {
   endpoints: EndpointsStore;
   supervisor: ProxySupervisor;
   log: LogBus;
+  /** The last latency measured per endpoint (Doctor, Test, real traffic), for the main window's badge. */
+  latency: LatencyBook;
   /** What Codex must present to the proxy (kept across restarts, 0600). */
   clientToken: string;
   /** How to start the proxy program (tests point it at build/app/proxy.js). */
@@ -54,5 +57,5 @@ export async function createAppContext(paths: AppPaths, options: { proxyArgv?: s
   supervisor.onLoginRenewed = async (name, text) => {
     if (await endpoints.updateLogin(name, text)) write(`renewed Google access token for '${name}' stored in the ${secrets.kind === "keyring" ? "keyring" : "key file"}`);
   };
-  return { paths, secrets, endpoints, supervisor, log, clientToken, proxyArgv: options.proxyArgv, openUri: options.openUri ?? openInBrowser };
+  return { paths, secrets, endpoints, supervisor, log, latency: new LatencyBook(), clientToken, proxyArgv: options.proxyArgv, openUri: options.openUri ?? openInBrowser };
 }

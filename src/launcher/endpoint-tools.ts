@@ -1,6 +1,7 @@
 // What the edit dialog does against a provider: list its models, and send one small request through a
 // temporary proxy to prove the whole path works.
 import type { BackendType } from "../lib/backend-types.js";
+import type { ReasoningSetting } from "../lib/reasoning.js";
 import { joinUrl } from "../proxy/translate/contract.js";
 import { backendDefinition } from "../proxy/translate/registry.js";
 import type { AppPaths } from "../lib/paths.js";
@@ -44,13 +45,25 @@ export interface TestResult {
 }
 
 /** One short request through a temporary proxy: the same path Codex will take. */
-export async function testEndpoint(paths: AppPaths, proxyArgv: string[] | undefined, spec: { backend: BackendType; baseUrl: string;
-  apiKey: string; model: string }, log: (line: string) => void, clientToken: string): Promise<TestResult> {
+export interface TestSpec {
+  backend: BackendType;
+  baseUrl: string;
+  apiKey: string;
+  model: string;
+  /** The endpoint's reasoning setting, sent as the real proxy would. */
+  reasoning?: ReasoningSetting | null;
+  /** The endpoint being edited (its latency badge takes the result). */
+  endpointName?: string;
+}
+
+export async function testEndpoint(paths: AppPaths, proxyArgv: string[] | undefined, spec: TestSpec, log: (line: string) => void,
+  clientToken: string): Promise<TestResult> {
   // Guarded like the real one: it holds the key too, for as long as the test runs.
   const supervisor = new ProxySupervisor(paths, log, proxyArgv, { temporary: true, clientToken });
   const started = Date.now();
   try {
-    await supervisor.start({ endpointName: "test", backend: spec.backend, targetUrl: spec.baseUrl, apiKey: spec.apiKey, models: [spec.model], model: spec.model });
+    await supervisor.start({ endpointName: "test", backend: spec.backend, targetUrl: spec.baseUrl, apiKey: spec.apiKey, models: [spec.model], model: spec.model,
+      reasoning: spec.reasoning ?? null });
     const t0 = Date.now();
     const reply = await requestJson("POST", `${supervisor.url}/v1/responses`, {
       body: { model: spec.model, input: "Reply with the single word OK.", stream: false, store: false, max_output_tokens: 16 },

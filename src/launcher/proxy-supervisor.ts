@@ -450,6 +450,18 @@ export class ProxySupervisor implements SupervisedProxy {
     }
   }
 
+  /** The median time to first byte of the proxy's recent real requests (GET /monitoring), or null. */
+  async trafficLatency(timeoutMs = 1500): Promise<{ ttfbMs: number; samples: number } | null> {
+    if (!this.port || !this.running) return null;
+    try {
+      const reply = await requestJson("GET", `${this.url}/monitoring`, { timeoutMs, headers: this.#ownerHeaders() });
+      const ttfb = (reply.body as { ttfb_ms?: { p50: number | null; samples: number } } | null)?.ttfb_ms;
+      return reply.status === 200 && ttfb && ttfb.samples > 0 && typeof ttfb.p50 === "number" ? { ttfbMs: ttfb.p50, samples: ttfb.samples } : null;
+    } catch {
+      return null;
+    }
+  }
+
   async #admin(path: string, body: unknown): Promise<void> {
     const reply = await requestJson("POST", `${this.url}${path}`, { body, timeoutMs: 3000, headers: this.#ownerHeaders() });
     if (reply.status !== 200) throw new Error(`${path}: HTTP ${reply.status}`);

@@ -96,6 +96,37 @@ export class LauncherSession {
     return s.start(spec, this.stickyPort());
   }
 
+  /**
+   * Restart Proxy: the running proxy, stopped after its live streams drained and started again with the
+   * same settings on the same port. Only a proxy this launcher owns (the window checks it is not attached).
+   */
+  async restartProxy(): Promise<number> {
+    const s = this.ctx.supervisor;
+    if (!s.running || !s.spec) throw new Error("the proxy is not running; start it first");
+    this.ctx.log.write(`restarting the proxy (${s.spec.endpointName} / ${s.spec.model}) on request`);
+    const port = await s.restart(s.spec, "restarted by the user");
+    this.ctx.log.write(`proxy restarted on port ${port} (pid ${s.pid})`);
+    return port;
+  }
+
+  /**
+   * Kill & Cleanup: stops this launcher's proxy at once (streams are cut), then every other proxy this app
+   * registered and the original app's (each by identity: pid, start time, program, arguments), and
+   * nothing else — never Codex, never a process that merely looks like a proxy. Returns lines for the log.
+   */
+  async killAndCleanup(): Promise<string[]> {
+    const report: string[] = [];
+    const s = this.ctx.supervisor;
+    if (s.running) {
+      const pid = s.pid;
+      await s.stop(1000);
+      report.push(`stopped the proxy (pid ${pid})`);
+    } else await s.stop();
+    report.push(...await cleanupStaleProxies(this.ctx.paths, null, { evenBusy: true }));
+    if (report.length === 0) report.push("nothing to clean up: no proxy of Codex Launcher was running");
+    return report;
+  }
+
   /** Codex's profile for the proxy on `port`. */
   writeProfile(port: number, model: string, endpointName: string, models: string[]): Promise<ProfileWrite> {
     return writeLauncherProfile(this.ctx.paths, { port, model, endpointName, models, codexPath: this.codexPath, clientToken: this.ctx.clientToken },

@@ -12,6 +12,8 @@ export interface Environment {
 export interface AppPaths {
   codexHome: string;
   endpointsFile: string;
+  /** The original's BGP pools file (exported and imported with the setup when it exists). */
+  bgpPoolsFile: string;
   codexConfigToml: string;
   /** The launcher's own Codex profile (codex --profile codex-launcher); config.toml stays the user's. */
   codexProfile: string;
@@ -43,6 +45,7 @@ export function resolvePaths(env: Environment): AppPaths {
   return {
     codexHome,
     endpointsFile: `${codexHome}/endpoints.json`,
+    bgpPoolsFile: `${codexHome}/bgp-pools.json`,
     codexConfigToml: `${codexHome}/config.toml`,
     codexProfile: `${codexHome}/codex-launcher.config.toml`,
     codexCatalog: `${codexHome}/codex-launcher-models.json`,

@@ -13,6 +13,7 @@ import { MonitorWindow } from "./monitor-window.js";
 import { ChangelogWindow } from "./changelog-window.js";
 import { EndpointsWindow } from "./endpoints-window.js";
 import { LauncherWin } from "./launcher-window.js";
+import { installAppActions } from "./app-actions.js";
 import type { AlertAction } from "../watchdog/watchdog.js";
 
 export class CodexLauncherApplication extends Gtk.Application {
@@ -75,23 +76,32 @@ export class CodexLauncherApplication extends Gtk.Application {
       changelog: () => this.#single("changelog", () => new ChangelogWindow(win)),
       monitor: () => this.#single("monitor", () => new MonitorWindow(win, ctx, monitoring)),
       endpoints: () => endpointsWindow(),
+      addEndpoint: (preset) => endpointsWindow().openDialog(undefined, preset),
     }, session);
+    // Quit, Launch Codex, Start/Stop Proxy, AI Monitor, Manage Endpoints, … with their accelerators.
+    installAppActions(this, win.actionHandlers());
+    // An imported setup may bring other AI Monitoring settings: the watchdog takes them at once.
+    win.onSetupImported = () => void monitoring.load().catch((e) => win.showError("AI Monitoring could not take the imported settings", e));
     // The E4 alert's "Sign in again": the endpoint's editor, with the Google sign-in started.
     const signIn = new Gio.SimpleAction({ name: "google-sign-in", parameter_type: new GLib.VariantType("s") });
     signIn.connect("activate", (_a, parameter: GLib.Variant | null) => {
       const name = parameter?.unpack() as string | undefined;
       if (!name) return;
       win.present();
-      void endpointsWindow().signInAgain(name).catch((e) => ctx.log.write(`sign-in for '${name}' failed: ${(e as Error).message}`));
+      void endpointsWindow().signInAgain(name).catch((e) => win.showError(`The Google sign-in for '${name}' failed`, e));
     });
     this.add_action(signIn);
     win.present();
     monitoring.announce = (text, undoable) => win.announce(text, undoable);
     win.onCodexLaunched = (id) => monitoring.watchdog?.trackCodexSession(id);
-    const keys = await ctx.endpoints.settleKeys();
-    if (keys.migrated) win.refreshEndpoints();
-    ctx.log.write(keys.line);
-    await this.#takeOwnership(win);
+    try {
+      const keys = await ctx.endpoints.settleKeys();
+      if (keys.migrated) win.refreshEndpoints();
+      ctx.log.write(keys.line);
+      await this.#takeOwnership(win);
+    } catch (e) {
+      win.showError("Codex Launcher did not finish starting up", e);
+    }
   }
 
   /**
@@ -112,7 +122,7 @@ export class CodexLauncherApplication extends Gtk.Application {
         this.#ownerPoll = GLib.timeout_add_seconds(GLib.PRIORITY_DEFAULT, 3, () => {
           if (currentOwner(ctx.paths)) return GLib.SOURCE_CONTINUE;
           this.#ownerPoll = 0;
-          void this.#takeOwnership(win);
+          void this.#takeOwnership(win).catch((e) => win.showError("Could not take over the proxy", e));
           return GLib.SOURCE_REMOVE;
         });
       return;
@@ -120,7 +130,7 @@ export class CodexLauncherApplication extends Gtk.Application {
     this.#ownership = ownership;
     win.setAttached(null);
     for (const line of await this.#session!.startUp()) ctx.log.write(line);
-    await this.#monitoring!.load().catch((e) => ctx.log.write(`AI Monitoring could not start: ${(e as Error).message}`));
+    await this.#monitoring!.load().catch((e) => win.showError("AI Monitoring could not start", e));
   }
 
   override vfunc_shutdown(): void {
