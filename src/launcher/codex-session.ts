@@ -10,7 +10,7 @@ import { isCodexArgv } from "../lib/proc-net.js";
 import { argvOf, pidsWithEnv, readIdentity, terminateIfSame } from "../lib/processes.js";
 import { runCapture } from "../lib/subprocess.js";
 import { shellQuote, TERMINALS } from "../lib/terminal.js";
-import { parseLoginStatus, type ApprovalPolicy, type CodexLogin, type SandboxMode } from "./model/codex-login.js";
+import { codexFlagChoices, parseLoginStatus, type ApprovalPolicy, type CodexLogin, type SandboxMode } from "./model/codex-login.js";
 
 Gio._promisify(Gio.Subprocess.prototype, "wait_async", "wait_finish");
 
@@ -153,6 +153,8 @@ function sessionEnvironment(codexHome: string, sessionId: string): Gio.Subproces
   return launcher;
 }
 
+const liveTerminals = new Set<Gio.Subprocess>();
+
 /**
  * Runs `command` (an argv) in the user's terminal, in `workdir`, keeping the window open after it ends.
  * A terminal that dies at once (a broken x-terminal-emulator alternative, missing fonts, no display) is
@@ -172,8 +174,12 @@ async function openInTerminal(command: string[], workdir: string, codexHome: str
     tried.push(terminal.program);
     const argv = [path, ...terminal.prefix, "sh", "-c", script];
     const proc = sessionEnvironment(codexHome, sessionId).spawnv(argv);
+    // Held until the terminal exits: a wrapper collected while its wait is pending makes gjs call back
+    // into JS during a GC sweep (the callback is then dropped, and timers with it).
+    liveTerminals.add(proc);
+    const exited = proc.wait_async(null).finally(() => liveTerminals.delete(proc));
     const early = await Promise.race([
-      proc.wait_async(null).then(() => true),
+      exited.then(() => true),
       new Promise<boolean>((r) => setTimeout(() => r(false), 1500)),
     ]);
     // Still running, or handed over to a terminal server (gnome-terminal exits 0): it worked.
@@ -197,6 +203,13 @@ export function launchCodexCli(codexPath: string, workdir: string, codexHome: st
 /** `codex login` in a terminal (Codex's own sign-in: browser or device code), for the Re-login button. */
 export function launchCodexLogin(codexPath: string, codexHome: string, log: (line: string) => void = () => {}): Promise<LaunchedCodex> {
   return openInTerminal([codexPath, "login"], GLib.get_home_dir(), codexHome, log, "codex login");
+}
+
+/** The sandbox modes and approval policies the installed Codex accepts (from `codex --help`). */
+export async function codexFlagsAccepted(codexPath: string, codexHome: string): Promise<ReturnType<typeof codexFlagChoices>> {
+  GLib.mkdir_with_parents(codexHome, 0o700);
+  const result = await runCapture([codexPath, "--help"], { CODEX_HOME: codexHome }, 15000);
+  return result.ok ? codexFlagChoices(result.stdout) : { sandbox: null, approval: null };
 }
 
 /** Codex's own login state (`codex login status`). */

@@ -102,7 +102,9 @@ export function sseEvents(text: string): { type: string; message?: string }[] {
 export async function runDoctor(deps: DoctorDeps, endpoint: Endpoint, apiKey: string, model: string, onRow: (row: DoctorRow) => void,
   cancellable: Gio.Cancellable): Promise<DoctorRow[]> {
   const rows = pendingRows();
-  const decide = (row: DoctorRow): DoctorRow => {
+  const decide = (judged: DoctorRow): DoctorRow => {
+    // A check cut short by Cancel failed because of the user, not the provider.
+    const row: DoctorRow = judged.state === "fail" && cancellable.is_cancelled() ? { id: judged.id, state: "skip", reason: "cancelled" } : judged;
     rows.splice(rows.findIndex((r) => r.id === row.id), 1, row);
     onRow(row);
     return row;

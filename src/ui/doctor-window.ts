@@ -84,6 +84,7 @@ export class DoctorWindow extends Gtk.Window {
   readonly runButton = new Gtk.Button({ label: "Run Again" });
   readonly closeButton = new Gtk.Button({ label: "Close" });
   readonly spinner = new Gtk.Spinner();
+  readonly scroller = new Gtk.ScrolledWindow({ vexpand: true, hscrollbar_policy: Gtk.PolicyType.NEVER });
   readonly sections: EndpointSection[] = [];
   #cancellable: Gio.Cancellable | null = null;
   #running: Promise<void> | null = null;
@@ -101,9 +102,8 @@ export class DoctorWindow extends Gtk.Window {
       list.add(section.frame);
     }
     if (endpoints.length === 0) list.add(new Gtk.Label({ label: "There are no endpoints to check yet. Add one in Manage Endpoints.", xalign: 0 }));
-    const scroller = new Gtk.ScrolledWindow({ vexpand: true, hscrollbar_policy: Gtk.PolicyType.NEVER });
-    scroller.add(list);
-    box.add(scroller);
+    this.scroller.add(list);
+    box.add(this.scroller);
     const bar = new Gtk.Box({ spacing: 8 });
     bar.add(this.spinner);
     bar.add(this.statusLabel);

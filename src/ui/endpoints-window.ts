@@ -193,6 +193,9 @@ export class EndpointsWindow extends Gtk.Window {
     if (endpoints.length === 0) return null;
     const doctor = new DoctorWindow(this, this.ctx, endpoints);
     this.doctor = doctor;
+    doctor.connect("destroy", () => {
+      if (this.doctor === doctor) this.doctor = null;
+    });
     void doctor.run();
     return doctor;
   }

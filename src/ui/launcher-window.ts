@@ -10,10 +10,10 @@ import { preferredModel, type Endpoint } from "../lib/endpoints.js";
 import { findPreset, offeredPresets } from "../lib/presets.js";
 import { APP_NAME, APP_VERSION } from "../lib/version.js";
 import type { AppContext } from "../launcher/app-context.js";
-import { codexLoginStatus, codexSessionPids, findCodexDesktop, launchCodexCli, launchCodexDesktop, launchCodexLogin, stopCodexSession,
+import { codexFlagsAccepted, codexLoginStatus, codexSessionPids, findCodexDesktop, launchCodexCli, launchCodexDesktop, launchCodexLogin, stopCodexSession,
   type ProfileWrite } from "../launcher/codex-session.js";
-import { APPROVAL_LABELS, APPROVAL_POLICIES, loginLine, SANDBOX_LABELS, SANDBOX_MODES, type ApprovalPolicy, type CodexLogin, type SandboxMode,
-  type SessionOptions } from "../launcher/model/codex-login.js";
+import { APPROVAL_LABELS, APPROVAL_POLICIES, DEFAULT_SESSION_OPTIONS, loginLine, SANDBOX_LABELS, SANDBOX_MODES, type ApprovalPolicy, type CodexLogin,
+  type SandboxMode, type SessionOptions } from "../launcher/model/codex-login.js";
 import { latencyBadge } from "../launcher/model/latency.js";
 import type { OwnerInfo } from "../launcher/ownership.js";
 import { LauncherSession } from "../launcher/session.js";
@@ -107,6 +107,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
   #busy = false;
   #closing = false;
   #loadingOptions = false;
+  #flagsChecked = false;
   #statusTimer = 0;
   #loginTimer = 0;
   #trafficSamples = 0;
@@ -312,11 +313,10 @@ export class LauncherWin extends Gtk.ApplicationWindow {
 
     row++;
     grid.attach(fieldLabel("Sandbox"), 0, row, 1, 1);
-    for (const mode of SANDBOX_MODES) this.sandboxCombo.append(mode, SANDBOX_LABELS[mode]);
+    this.#fillOptionCombos(SANDBOX_MODES, APPROVAL_POLICIES);
     this.sandboxCombo.tooltip_text = "Passed to the Codex CLI as --sandbox";
     grid.attach(this.sandboxCombo, 1, row, 1, 1);
     grid.attach(fieldLabel("Approval"), 2, row, 1, 1);
-    for (const policy of APPROVAL_POLICIES) this.approvalCombo.append(policy, APPROVAL_LABELS[policy]);
     this.approvalCombo.tooltip_text = "Passed to the Codex CLI as --ask-for-approval";
     grid.attach(this.approvalCombo, 3, row, 1, 1);
 
@@ -404,12 +404,54 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     this.#updateButtons();
   }
 
+  /** The selectors' entries: the modes and policies the installed Codex accepts. */
+  #fillOptionCombos(sandbox: readonly SandboxMode[], approval: readonly ApprovalPolicy[]): void {
+    this.#loadingOptions = true;
+    this.sandboxCombo.remove_all();
+    for (const mode of sandbox) this.sandboxCombo.append(mode, SANDBOX_LABELS[mode]);
+    this.approvalCombo.remove_all();
+    for (const policy of approval) this.approvalCombo.append(policy, APPROVAL_LABELS[policy]);
+    this.#loadingOptions = false;
+  }
+
   #loadSessionOptions(): void {
     const options = this.ctx.endpoints.sessionOptions;
     this.#loadingOptions = true;
-    this.sandboxCombo.set_active_id(options.sandbox);
-    this.approvalCombo.set_active_id(options.approval);
+    // A saved choice this Codex does not accept falls back to Codex's default (never an invalid flag).
+    if (!this.sandboxCombo.set_active_id(options.sandbox)) this.sandboxCombo.set_active_id(DEFAULT_SESSION_OPTIONS.sandbox);
+    if (!this.approvalCombo.set_active_id(options.approval)) {
+      this.approvalCombo.set_active_id(DEFAULT_SESSION_OPTIONS.approval);
+      if (this.#flagsChecked) this.log(`this Codex does not accept --ask-for-approval ${options.approval}; the next launch uses ${this.approvalCombo.get_active_id()}`);
+    }
     this.#loadingOptions = false;
+  }
+
+  /** True once the selectors were matched to the installed Codex's `--help`. */
+  get codexFlagsChecked(): boolean {
+    return this.#flagsChecked;
+  }
+
+  /** The ids a combo offers, in order. */
+  static comboIds(combo: Gtk.ComboBoxText): string[] {
+    const ids: string[] = [];
+    const model = combo.get_model();
+    const [ok, iter] = model.get_iter_first();
+    if (!ok) return ids;
+    do ids.push(model.get_value(iter, combo.get_id_column()) as unknown as string);
+    while (model.iter_next(iter));
+    return ids;
+  }
+
+  /** Offers only what `codex --help` of the installed Codex lists. */
+  async #checkCodexFlags(codexPath: string): Promise<void> {
+    const accepted = await codexFlagsAccepted(codexPath, this.ctx.paths.codexHome).catch(() => ({ sandbox: null, approval: null }));
+    if (this.#destroyed) return;
+    this.#flagsChecked = true;
+    const approval = accepted.approval ?? APPROVAL_POLICIES;
+    const dropped = APPROVAL_POLICIES.filter((p) => !approval.includes(p));
+    this.#fillOptionCombos(accepted.sandbox ?? SANDBOX_MODES, approval);
+    this.#loadSessionOptions();
+    if (dropped.length) this.approvalCombo.tooltip_text = `Passed to the Codex CLI as --ask-for-approval (this Codex does not accept ${dropped.join(", ")})`;
   }
 
   /** The sandbox and approval the next Codex CLI gets. */
@@ -611,7 +653,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
   }
 
   #refuseAttached(what: string): void {
-    if (this.#attachedTo) throw new Error(`another Codex Launcher runs the proxy; this window does not ${what} it`);
+    if (this.#attachedTo) throw new Error(`another Codex Launcher runs the proxy; this window does not ${what}`);
   }
 
   /** Starts (or restarts, when the selection changed) the proxy for the selected endpoint and model. */
@@ -623,7 +665,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     const endpoint = this.selectedEndpoint();
     const model = this.modelCombo.get_active_id();
     if (!endpoint || !model) throw new Error("choose an endpoint and a model first");
-    this.#refuseAttached("start or stop");
+    this.#refuseAttached("start or stop it");
     const port = await this.session.ensureProxy(endpoint, model);
     this.log(`proxy healthy on http://127.0.0.1:${port}`);
     return port;
@@ -631,7 +673,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
 
   async stopProxy(): Promise<void> {
     await this.#withBusy("Could not stop the proxy", async () => {
-      this.#refuseAttached("start or stop");
+      this.#refuseAttached("start or stop it");
       await this.ctx.supervisor.stop();
       this.log("proxy stopped");
     });
@@ -643,7 +685,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
 
   async restartProxy(): Promise<number | null> {
     return this.#withBusy("Could not restart the proxy", async () => {
-      this.#refuseAttached("restart");
+      this.#refuseAttached("restart it");
       return this.session.restartProxy();
     });
   }
@@ -651,7 +693,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
   /** Stops this launcher's proxy and every other one this app registered (never Codex); returns the report. */
   async killAndCleanup(): Promise<string[] | null> {
     return this.#withBusy("Kill & Cleanup failed", async () => {
-      this.#refuseAttached("clean up");
+      this.#refuseAttached("clean it up");
       const report = await this.session.killAndCleanup();
       for (const line of report) this.log(`Kill & Cleanup: ${line}`);
       return report;
@@ -715,6 +757,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
       const codex = await probeProgram(this.session.codexPath);
       this.log(codex.version ? `Codex CLI: ${codex.version} (${this.session.codexPath})` : `Codex CLI: found at ${this.session.codexPath} but --version failed: ${codex.error}`);
       if (!this.#destroyed) this.welcomeCodex.set_text(codex.version ? `Codex CLI ${codex.version.replace(/^codex-cli /, "")} found.` : "Codex CLI found.");
+      await this.#checkCodexFlags(this.session.codexPath);
       void this.checkCodexLogin();
     }
     const desktop = findCodexDesktop();
@@ -814,6 +857,9 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     const model = this.modelCombo.get_active_id();
     const doctor = new DoctorWindow(this, this.ctx, endpoints, selected && model ? { [selected.name]: model } : {});
     this.doctor = doctor;
+    doctor.connect("destroy", () => {
+      if (this.doctor === doctor) this.doctor = null;
+    });
     void doctor.run();
     return doctor;
   }

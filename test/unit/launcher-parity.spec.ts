@@ -7,7 +7,7 @@ import { blockedReason, doctorLatency, doctorSummary, doctorTarget, judgeAuth, j
 import { formatMs, LatencyBook, latencyBadge, latencyLevel } from "../../src/launcher/model/latency.js";
 import { mergeModels, normaliseModelId, parseBulkModels, sortModels, syncFromPreset } from "../../src/launcher/model/model-list.js";
 import { buildBundle, BundleError, describeMerge, mergeSetup, parseBundle, serializeBundle } from "../../src/launcher/model/setup-bundle.js";
-import { loginLine, parseLoginStatus, readSessionOptions } from "../../src/launcher/model/codex-login.js";
+import { codexFlagChoices, loginLine, parseLoginStatus, readSessionOptions } from "../../src/launcher/model/codex-login.js";
 
 const target = (url: string) => doctorTarget(url) as DoctorTarget;
 
@@ -205,6 +205,20 @@ describe("Codex login status and session options", () => {
     expect(parseLoginStatus(null, "").state).toBe("unknown");
     expect(loginLine(null, false).text).toContain("not installed");
     expect(loginLine({ state: "logged-out", text: "Not logged in" }, true).text).toContain("endpoints here use their own keys");
+  });
+
+  it("offers only the flag values the installed Codex lists in its --help (0.169: no untrusted, no on-failure)", () => {
+    // As `codex --help` of 0.169.0 prints them.
+    const help = ["  -s, --sandbox <SANDBOX_MODE>", "          Select the sandbox policy to use when executing model-generated shell commands", "          ",
+      "          [possible values: read-only, workspace-write, danger-full-access]", "", "      --approve-for-me",
+      "          Route approval requests through automatic review using the workspace-write sandbox", "",
+      "  -a, --ask-for-approval <APPROVAL_POLICY>", "          Configure when the model requires human approval before executing a command", "",
+      "          Possible values:", "          - on-request: The model decides when to ask the user for approval",
+      "          - never:      Never ask for user approval Execution failures are immediately returned to", "            the model", "",
+      "      --search", "          Enable live web search."].join("\n");
+    expect(codexFlagChoices(help)).toEqual({ sandbox: ["read-only", "workspace-write", "danger-full-access"], approval: ["on-request", "never"] });
+    expect(codexFlagChoices("  -a, --ask-for-approval <P>\n   [possible values: untrusted, on-failure, on-request, never]\n"))
+      .toEqual({ sandbox: null, approval: ["untrusted", "on-request", "on-failure", "never"] });
   });
 
   it("reads the saved sandbox and approval, falling back to Codex's defaults", () => {

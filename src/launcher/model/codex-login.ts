@@ -69,3 +69,32 @@ export function readSessionOptions(section: unknown): SessionOptions {
     approval: (APPROVAL_POLICIES as readonly unknown[]).includes(s.approval) ? (s.approval as ApprovalPolicy) : DEFAULT_SESSION_OPTIONS.approval,
   };
 }
+
+/** The values of one option as `codex --help` lists them, or null when the help does not say. */
+export function helpChoices(help: string, option: string): string[] | null {
+  const lines = help.split(/\r?\n/);
+  const start = lines.findIndex((l) => new RegExp(`^\\s*(-\\w, )?${option.replace(/-/g, "\\-")}\\b`).test(l));
+  if (start < 0) return null;
+  // The option's block runs until the next option line.
+  let end = lines.findIndex((l, i) => i > start && /^\s{0,8}-{1,2}\w/.test(l));
+  if (end < 0) end = lines.length;
+  const block = lines.slice(start + 1, end).join("\n");
+  const bracket = /\[possible values: ([^\]]+)\]/.exec(block);
+  if (bracket) return bracket[1].split(",").map((v) => v.trim()).filter(Boolean);
+  const bullets = [...block.matchAll(/^\s*-\s+([a-z][\w-]*):/gm)].map((m) => m[1]);
+  return bullets.length ? bullets : null;
+}
+
+/**
+ * Which sandbox modes and approval policies the installed Codex accepts (Codex 0.169 dropped
+ * `untrusted` and `on-failure` from --ask-for-approval): the selectors offer only those, so the flags
+ * the launcher passes are always valid. Null lists: the help did not say (everything is offered).
+ */
+export function codexFlagChoices(help: string): { sandbox: SandboxMode[] | null; approval: ApprovalPolicy[] | null } {
+  const sandbox = helpChoices(help, "--sandbox");
+  const approval = helpChoices(help, "--ask-for-approval");
+  return {
+    sandbox: sandbox ? SANDBOX_MODES.filter((m) => sandbox.includes(m)) : null,
+    approval: approval ? APPROVAL_POLICIES.filter((p) => approval.includes(p)) : null,
+  };
+}

@@ -155,7 +155,8 @@ export function judgeStream(seen: StreamObservation | null, why?: string): Docto
       : fail("sse", "the stream was empty", seen.ttfbMs);
   }
   if (type !== "text/event-stream")
-    return fail("sse", `asked to stream, the provider answered ${type} instead of an event stream (SSE): Codex needs streaming`, seen.ttfbMs);
+    return fail("sse", `asked to stream, the provider answered ${type} instead of an event stream (SSE): Codex then sees each answer only ` +
+      "once it is complete, and a long one can run into the idle timeout", seen.ttfbMs);
   if (!/^(data|event|id|retry):/m.test(seen.firstBytes) && !/^:/m.test(seen.firstBytes))
     return fail("sse", "the event stream carried no events", seen.ttfbMs);
   return pass("sse", `events streamed, first after ${seen.ttfbMs} ms`, seen.ttfbMs);
