@@ -14,6 +14,7 @@ export interface AppShortcut {
 export const APP_SHORTCUTS: readonly AppShortcut[] = [
   { action: "app.launch-codex", accels: ["<Primary>l"], title: "Launch Codex CLI", group: "Codex" },
   { action: "app.doctor", accels: ["<Primary>d"], title: "Doctor: check the selected endpoint", group: "Codex" },
+  { action: "app.doctor-all", accels: ["<Primary><Shift>d"], title: "Doctor: check every endpoint", group: "Codex" },
   { action: "app.toggle-proxy", accels: ["<Primary>p"], title: "Start or stop the proxy", group: "Proxy" },
   { action: "app.restart-proxy", accels: ["<Primary><Shift>r"], title: "Restart the proxy", group: "Proxy" },
   { action: "app.endpoints", accels: ["<Primary>e"], title: "Manage endpoints", group: "Windows" },
@@ -46,10 +47,17 @@ export function installAppActions(app: Gtk.Application, handlers: AppActionHandl
   return actions;
 }
 
+/**
+ * Each overlay's shortcut widgets, to list what it shows without walking GTK's internal widgets (JS
+ * wrappers made for those during a walk draw g_closure_unref criticals from gjs 1.74 at finalization).
+ */
+const shown = new WeakMap<object, Gtk.ShortcutsShortcut[]>();
+
 /** The help overlay (Gtk.ShortcutsWindow) built from the same table. */
 export function buildShortcutsWindow(): Gtk.ShortcutsWindow {
   const section = new Gtk.ShortcutsSection({ section_name: "shortcuts", visible: true });
   const groups = new Map<string, Gtk.ShortcutsGroup>();
+  const items: Gtk.ShortcutsShortcut[] = [];
   for (const shortcut of APP_SHORTCUTS) {
     let group = groups.get(shortcut.group);
     if (!group) {
@@ -57,21 +65,18 @@ export function buildShortcutsWindow(): Gtk.ShortcutsWindow {
       groups.set(shortcut.group, group);
       section.add(group);
     }
-    group.add(new Gtk.ShortcutsShortcut({ title: shortcut.title, accelerator: shortcut.accels.join(" "), visible: true }));
+    const item = new Gtk.ShortcutsShortcut({ title: shortcut.title, accelerator: shortcut.accels.join(" "), visible: true });
+    group.add(item);
+    items.push(item);
   }
-  const window = new Gtk.ShortcutsWindow({ modal: true });
+  const window = new Gtk.ShortcutsWindow({ modal: true, title: "Keyboard Shortcuts" });
   // The typings mix two Gdk versions for ShortcutsWindow; it is a Gtk.Widget at run time.
   window.add(section as unknown as Gtk.Widget);
+  shown.set(window, items);
   return window;
 }
 
-/** The titles the overlay lists, for the specs. */
+/** The titles the overlay lists, in order (each shortcut widget it holds, inside its section). */
 export function shortcutTitles(window: Gtk.ShortcutsWindow): string[] {
-  const titles: string[] = [];
-  const walk = (w: Gtk.Widget) => {
-    if (w instanceof Gtk.ShortcutsShortcut) titles.push(w.title);
-    if (w instanceof Gtk.Container) w.forall(walk);
-  };
-  walk(window as unknown as Gtk.Widget);
-  return titles;
+  return (shown.get(window) ?? []).filter((item) => item.get_parent() !== null).map((item) => item.title);
 }

@@ -113,6 +113,8 @@ export class LauncherWin extends Gtk.ApplicationWindow {
   #trafficSamples = 0;
   #unsubscribe: (() => void)[] = [];
   #selfHandlers: number[] = [];
+  /** Handlers on child widgets and on the windows opened from here, disconnected on teardown (see there). */
+  #handlers: [GObject.Object, number][] = [];
   #endpointsWindow: EndpointsWindow | null = null;
   /** The open confirmation of an import (specs answer it). */
   importConfirm: Gtk.MessageDialog | null = null;
@@ -208,7 +210,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
       const open = this.openers[action.id];
       if (open) {
         button.tooltip_text = `Open ${action.opens}`;
-        button.connect("clicked", () => open());
+        this.#on(button, "clicked", () => open());
       } else {
         button.sensitive = false;
         button.tooltip_text = `Coming soon: ${action.opens}`;
@@ -240,7 +242,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     const scroller = new Gtk.ScrolledWindow({ vexpand: true, hexpand: true, shadow_type: Gtk.ShadowType.IN, min_content_height: 120 });
     scroller.add(this.logView);
     box.add(scroller);
-    this.clearLogButton.connect("clicked", () => this.logBuffer.set_text("", -1));
+    this.#on(this.clearLogButton, "clicked", () => this.logBuffer.set_text("", -1));
     return box;
   }
 
@@ -257,7 +259,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     const offered = new Set(offeredPresets().map((p) => p.name));
     for (const name of WELCOME_PRESETS.filter((n) => offered.has(n))) {
       const button = new Gtk.Button({ label: name.replace(/ \(API Key\)$/, ""), tooltip_text: `Add an endpoint from the ${name} preset` });
-      button.connect("clicked", () => this.addEndpoint(name));
+      this.#on(button, "clicked", () => this.addEndpoint(name));
       this.welcomePresets.add(button);
     }
     page.add(this.welcomePresets);
@@ -273,8 +275,8 @@ export class LauncherWin extends Gtk.ApplicationWindow {
       page.add(l);
     }
     this.welcomeKeys.set_text(`API keys will be kept in ${this.ctx.secrets.where}.`);
-    this.welcomeAddButton.connect("clicked", () => this.addEndpoint());
-    this.welcomeImportButton.connect("clicked", () => this.chooseImport());
+    this.#on(this.welcomeAddButton, "clicked", () => this.addEndpoint());
+    this.#on(this.welcomeImportButton, "clicked", () => this.chooseImport());
     return page;
   }
 
@@ -335,19 +337,19 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     page.add(grid);
     page.add(launches);
 
-    this.endpointCombo.connect("changed", () => {
+    this.#on(this.endpointCombo, "changed", () => {
       this.#fillModels();
       this.#renderLatency();
     });
-    this.sandboxCombo.connect("changed", () => this.#saveSessionOptions());
-    this.approvalCombo.connect("changed", () => this.#saveSessionOptions());
-    this.proxyButton.connect("clicked", () => void this.toggleProxy());
-    this.restartButton.connect("clicked", () => void this.restartProxy());
-    this.cleanupButton.connect("clicked", () => void this.killAndCleanup());
-    this.reloginButton.connect("clicked", () => void this.relogin());
-    this.launchCliButton.connect("clicked", () => void this.launch("cli"));
-    this.launchDesktopButton.connect("clicked", () => void this.launch("desktop"));
-    this.doctorButton.connect("clicked", () => this.openDoctor(false));
+    this.#on(this.sandboxCombo, "changed", () => this.#saveSessionOptions());
+    this.#on(this.approvalCombo, "changed", () => this.#saveSessionOptions());
+    this.#on(this.proxyButton, "clicked", () => void this.toggleProxy());
+    this.#on(this.restartButton, "clicked", () => void this.restartProxy());
+    this.#on(this.cleanupButton, "clicked", () => void this.killAndCleanup());
+    this.#on(this.reloginButton, "clicked", () => void this.relogin());
+    this.#on(this.launchCliButton, "clicked", () => void this.launch("cli"));
+    this.#on(this.launchDesktopButton, "clicked", () => void this.launch("desktop"));
+    this.#on(this.doctorButton, "clicked", () => this.openDoctor(false));
     return page;
   }
 
@@ -835,8 +837,8 @@ export class LauncherWin extends Gtk.ApplicationWindow {
   #ownEndpointsWindow(): EndpointsWindow {
     if (this.#endpointsWindow) return this.#endpointsWindow;
     const manager = new EndpointsWindow(this, this.ctx);
-    manager.connect("changed", () => this.refreshEndpoints());
-    manager.connect("destroy", () => (this.#endpointsWindow = null));
+    this.#on(manager, "changed", () => this.refreshEndpoints());
+    this.#on(manager, "destroy", () => (this.#endpointsWindow = null));
     this.#endpointsWindow = manager;
     return manager;
   }
@@ -857,7 +859,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     const model = this.modelCombo.get_active_id();
     const doctor = new DoctorWindow(this, this.ctx, endpoints, selected && model ? { [selected.name]: model } : {});
     this.doctor = doctor;
-    doctor.connect("destroy", () => {
+    this.#on(doctor, "destroy", () => {
       if (this.doctor === doctor) this.doctor = null;
     });
     void doctor.run();
@@ -1009,9 +1011,20 @@ export class LauncherWin extends Gtk.ApplicationWindow {
     });
   }
 
+  /** Connects a handler that teardown disconnects. */
+  #on(target: GObject.Object, signal: string, handler: (...args: any[]) => unknown): number {
+    const id = target.connect(signal, handler);
+    this.#handlers.push([target, id]);
+    return id;
+  }
+
   #teardown(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    // Left connected, gjs 1.74 releases these closures a second time when it finalizes widgets GTK
+    // already destroyed (a flood of g_closure_unref criticals).
+    for (const [target, id] of this.#handlers.splice(0))
+      if (GObject.signal_handler_is_connected(target, id)) target.disconnect(id);
     if (this.#statusTimer) GLib.source_remove(this.#statusTimer);
     this.#statusTimer = 0;
     if (this.#loginTimer) GLib.source_remove(this.#loginTimer);
