@@ -45,10 +45,19 @@ export class CodexLauncherApplication extends Gtk.Application {
     if (this.#starting) return;
     this.#starting = true;
     this.hold();
-    void this.#open().finally(() => {
+    void this.#open().catch((e) => this.#fatal(e)).finally(() => {
       this.#starting = false;
       this.release();
     });
+  }
+
+  /** A failure before the window exists: a dialog with the cause (the window's error bar is not there). */
+  #fatal(e: unknown): void {
+    const dialog = new Gtk.MessageDialog({ message_type: Gtk.MessageType.ERROR, buttons: Gtk.ButtonsType.CLOSE,
+      text: "Codex Launcher could not start", secondary_text: (e as Error)?.message ?? String(e) });
+    dialog.connect("response", () => dialog.destroy());
+    this.add_window(dialog as unknown as Gtk.Window);
+    dialog.show_all();
   }
 
   async #open(): Promise<void> {
@@ -56,11 +65,7 @@ export class CodexLauncherApplication extends Gtk.Application {
     try {
       this.#ctx ??= await createAppContext(paths);
     } catch (e) {
-      const dialog = new Gtk.MessageDialog({ message_type: Gtk.MessageType.ERROR, buttons: Gtk.ButtonsType.CLOSE,
-        text: "Codex Launcher could not start", secondary_text: (e as Error).message });
-      dialog.connect("response", () => dialog.destroy());
-      this.add_window(dialog as unknown as Gtk.Window);
-      dialog.show_all();
+      this.#fatal(e);
       return;
     }
     const ctx = this.#ctx;

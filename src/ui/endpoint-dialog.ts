@@ -423,6 +423,15 @@ export class EndpointDialog extends Gtk.Dialog {
 
   /** Validates and saves (fetching the models first when none are listed); closes only when saved. */
   async saveNow(): Promise<boolean> {
+    try {
+      return await this.#save();
+    } catch (e) {
+      this.#showProblem(`Could not save: ${(e as Error).message}`);
+      return false;
+    }
+  }
+
+  async #save(): Promise<boolean> {
     if (this.#models.length === 0 && /^https?:\/\//.test(this.urlEntry.get_text().trim()) && isServedBackend(this.backendCombo.get_active_id() ?? "")) {
       setStatus(this.errorLabel, "No models listed: fetching them from the provider before saving…", null);
       if (!(await this.fetchNow())) {

@@ -2,12 +2,11 @@
 // Every change is one EndpointsStore call; failures show in the window's error bar.
 import GObject from "gi://GObject";
 import Gtk from "gi://Gtk?version=3.0";
-import GLib from "gi://GLib";
 import { usesGoogleLogin } from "../lib/backend-types.js";
 import type { Endpoint } from "../lib/endpoints.js";
 import type { AppContext } from "../launcher/app-context.js";
 import { fetchModels, testEndpoint } from "../launcher/endpoint-tools.js";
-import { signInWithGoogle } from "../launcher/google-sign-in.js";
+import { hasGeminiCliLogin, signInWithGoogle } from "../launcher/google-sign-in.js";
 import { DoctorWindow } from "./doctor-window.js";
 import { EndpointDialog, type EndpointDialogActions } from "./endpoint-dialog.js";
 import { ErrorBar } from "./error-bar.js";
@@ -148,7 +147,7 @@ export class EndpointsWindow extends Gtk.Window {
         this.ctx.log.write(`signed in with Google${result.email ? ` as ${result.email}` : ""}`);
         return { text: result.text, email: result.email };
       },
-      hasGeminiCliLogin: () => GLib.file_test(this.ctx.paths.geminiCliCredentials, GLib.FileTest.EXISTS),
+      hasGeminiCliLogin: () => hasGeminiCliLogin(this.ctx.paths.geminiCliCredentials),
     };
   }
 

@@ -160,7 +160,7 @@ export class LauncherWin extends Gtk.ApplicationWindow {
       void this.#pollHealth();
       return GLib.SOURCE_CONTINUE;
     });
-    void this.#reportCodex();
+    void this.#reportCodex().catch((e) => this.showError("Could not check the Codex CLI", e));
   }
 
   /** Appends a timestamped line to the log pane. */
