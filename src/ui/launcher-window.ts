@@ -759,12 +759,14 @@ export class LauncherWin extends Gtk.ApplicationWindow {
       const codex = await probeProgram(this.session.codexPath);
       this.log(codex.version ? `Codex CLI: ${codex.version} (${this.session.codexPath})` : `Codex CLI: found at ${this.session.codexPath} but --version failed: ${codex.error}`);
       if (!this.#destroyed) this.welcomeCodex.set_text(codex.version ? `Codex CLI ${codex.version.replace(/^codex-cli /, "")} found.` : "Codex CLI found.");
-      await this.#checkCodexFlags(this.session.codexPath);
-      void this.checkCodexLogin();
     }
     const desktop = findCodexDesktop();
     this.log(desktop ? `Codex Desktop: ${desktop}` : "Codex Desktop: not installed");
     if (!this.#destroyed) this.#updateButtons();
+    if (this.session.codexPath) {
+      await this.#checkCodexFlags(this.session.codexPath);
+      void this.checkCodexLogin();
+    }
   }
 
   /** Asks `codex login status` and shows the answer. */
@@ -1015,6 +1017,9 @@ export class LauncherWin extends Gtk.ApplicationWindow {
   #on(target: GObject.Object, signal: string, handler: (...args: any[]) => unknown): number {
     const id = target.connect(signal, handler);
     this.#handlers.push([target, id]);
+    // A window opened from here may go first: its handlers go with it (a disposed object cannot be asked).
+    if (target instanceof Gtk.Window && !this.#handlers.some(([t], i) => t === target && i < this.#handlers.length - 1))
+      target.connect("destroy", () => (this.#handlers = this.#handlers.filter(([t]) => t !== target)));
     return id;
   }
 
