@@ -38,11 +38,6 @@ export class EndpointsStore {
     this.doc = doc;
   }
 
-  /** The first start: no endpoints.json yet (nor one kept aside as unreadable). */
-  get firstRun(): boolean {
-    return this.doc.endpoints.length === 0 && this.loadError === null;
-  }
-
   /**
    * Saves an edited or new endpoint with its key: the key first (a rename moves it), then the file, so
    * a failure leaves no endpoint without its key.

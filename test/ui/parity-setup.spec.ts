@@ -131,6 +131,17 @@ describe("first run, setup and GNOME conventions (issue 16)", () => {
     await settle();
     expect(win.welcoming).toBeFalse();
     expect(win.endpointCombo.get_active_id()).toBe("My server");
+    // A Test from the editor gives the badge its first figure.
+    expect(win.latencyLabel.get_text()).toBe("latency: not measured");
+    manager.select("My server");
+    const editor = (await manager.editSelected())!;
+    editor.testButton.clicked();
+    await waitFor(() => /^(OK|Failed)/.test(editor.testStatus.get_text()), 20000, "the test result");
+    expect(editor.testStatus.get_text()).toMatch(/^OK in \d+ ms/);
+    expect(ctx.latency.latest("My server")?.source).toBe("test");
+    expect(win.latencyLabel.get_text()).toMatch(/^\d+ ms$/);
+    expect(win.latencyLabel.get_tooltip_text()).toContain("from Test");
+    editor.destroy();
   });
 
   it("the editor's tools: Bulk Add with the original's normalisation, Sync from Preset, Sort A–Z, Clear All, reasoning on/off and effort", async () => {
