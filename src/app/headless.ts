@@ -69,11 +69,9 @@ export async function runHeadless(options: HeadlessOptions): Promise<number> {
   };
   try {
     // Keys still in endpoints.json move to the keyring (or the 0600 key file), as the window does.
-    const migrated = await ctx.endpoints.migratePlaintextKeys().catch((e: Error) => {
-      printerr(`codex-launcher: warning: API keys stay in ${paths.endpointsFile}: they could not be moved into the ${ctx.secrets.kind} (${e.message})`);
-      return 0;
-    });
-    if (migrated) ctx.log.write(`moved ${migrated} API key(s) out of endpoints.json into the ${ctx.secrets.kind}`);
+    const keys = await ctx.endpoints.settleKeys();
+    if (keys.error) printerr(`codex-launcher: warning: ${keys.line}`);
+    ctx.log.write(keys.line);
     await ctx.pools.migratePlaintextKeys().catch((e: Error) => printerr(`codex-launcher: warning: route keys stay in ${paths.poolsFile}: ${e.message}`));
     for (const line of await session.startUp()) ctx.log.write(line);
 

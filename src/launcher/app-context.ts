@@ -6,6 +6,7 @@ import { EndpointsStore } from "./endpoints-store.js";
 import { PoolsStore } from "./pools-store.js";
 import { UsageFeed } from "./usage-feed.js";
 import { UsageSettingsStore } from "./usage-settings-store.js";
+import { LatencyBook } from "./model/latency.js";
 import { loadOrCreateClientToken } from "./proxy-config.js";
 import { ProxySupervisor, type SupervisorOptions } from "./proxy-supervisor.js";
 
@@ -37,6 +38,8 @@ export interface AppContext {
   usageFeed: UsageFeed;
   supervisor: ProxySupervisor;
   log: LogBus;
+  /** The last latency measured per endpoint (Doctor, Test, real traffic), for the main window's badge. */
+  latency: LatencyBook;
   /** What Codex must present to the proxy (kept across restarts, 0600). */
   clientToken: string;
   /** How to start the proxy program (tests point it at build/app/proxy.js). */
@@ -69,6 +72,6 @@ export async function createAppContext(paths: AppPaths, options: { proxyArgv?: s
   supervisor.onLoginRenewed = async (name, text) => {
     if (await endpoints.updateLogin(name, text)) write(`renewed Google access token for '${name}' stored in the ${secrets.kind === "keyring" ? "keyring" : "key file"}`);
   };
-  return { paths, secrets, endpoints, pools, usageSettings, usageFeed: new UsageFeed(paths), supervisor, log, clientToken, proxyArgv: options.proxyArgv,
-    openUri: options.openUri ?? openInBrowser };
+  return { paths, secrets, endpoints, pools, usageSettings, usageFeed: new UsageFeed(paths), supervisor, log, latency: new LatencyBook(), clientToken,
+    proxyArgv: options.proxyArgv, openUri: options.openUri ?? openInBrowser };
 }

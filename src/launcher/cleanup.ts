@@ -20,14 +20,17 @@ async function activeStreams(record: RegisteredProxy): Promise<number | null> {
 }
 
 /**
- * Stops registered proxies other than `keep` (the one adopted or running now) when they serve nobody,
- * and the original app's proxy (exact translate-proxy.py command line). Returns one line per process.
+ * Stops registered proxies other than `keep` (the one adopted or running now) when they serve nobody
+ * (with `evenBusy`, also those that still serve or were kept running), and the original app's proxy
+ * (exact translate-proxy.py command line). Returns one line per process.
  */
-export async function cleanupStaleProxies(paths: AppPaths, keep: ProcessIdentity | null = null): Promise<string[]> {
+export async function cleanupStaleProxies(paths: AppPaths, keep: ProcessIdentity | null = null,
+  options: { evenBusy?: boolean } = {}): Promise<string[]> {
   const report: string[] = [];
   for (const record of liveRegisteredProxies(paths)) {
     if (keep && sameProcess(keep, record.identity)) continue;
-    const streams = await activeStreams(record);
+    // The user's Kill & Cleanup (`evenBusy`) stops them anyway; start-up clean-up lets them finish.
+    const streams = options.evenBusy ? null : await activeStreams(record);
     if (streams !== null && streams > 0) {
       report.push(streams === Infinity ? `proxy pid ${record.identity.pid} (port ${record.port}) was kept running by the user; left alone`
         : `proxy pid ${record.identity.pid} (port ${record.port}) still serves ${streams} stream(s); it exits by itself once idle`);

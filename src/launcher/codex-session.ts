@@ -10,6 +10,7 @@ import { isCodexArgv } from "../lib/proc-net.js";
 import { argvOf, pidsWithEnv, readIdentity, terminateIfSame } from "../lib/processes.js";
 import { runCapture } from "../lib/subprocess.js";
 import { shellQuote, TERMINALS } from "../lib/terminal.js";
+import { codexFlagChoices, parseLoginStatus, type ApprovalPolicy, type CodexLogin, type SandboxMode } from "./model/codex-login.js";
 
 Gio._promisify(Gio.Subprocess.prototype, "wait_async", "wait_finish");
 
@@ -131,8 +132,8 @@ export function repairLegacyConfig(paths: AppPaths): string | null {
 
 /** Codex's own session options, passed as its real flags. */
 export interface CodexOptions {
-  sandbox?: "read-only" | "workspace-write" | "danger-full-access";
-  approval?: "untrusted" | "on-request" | "on-failure" | "never";
+  sandbox?: SandboxMode;
+  approval?: ApprovalPolicy;
 }
 
 export function codexArgs(options: CodexOptions = {}): string[] {
@@ -152,19 +153,19 @@ function sessionEnvironment(codexHome: string, sessionId: string): Gio.Subproces
   return launcher;
 }
 
+const liveTerminals = new Set<Gio.Subprocess>();
+
 /**
- * Opens the Codex CLI in the user's terminal, in `workdir`, as `codex --profile codex-launcher`. A
- * terminal that dies at once (a broken x-terminal-emulator alternative, missing fonts, no display) is
+ * Runs `command` (an argv) in the user's terminal, in `workdir`, keeping the window open after it ends.
+ * A terminal that dies at once (a broken x-terminal-emulator alternative, missing fonts, no display) is
  * reported and the next one is tried. Throws when none works.
  */
-export async function launchCodexCli(codexPath: string, workdir: string, codexHome: string, log: (line: string) => void = () => {},
-  options: CodexOptions = {}): Promise<LaunchedCodex> {
+async function openInTerminal(command: string[], workdir: string, codexHome: string, log: (line: string) => void, what: string): Promise<LaunchedCodex> {
   const sessionId = GLib.uuid_string_random();
-  // No secret on any command line: the client token is in the profile file (0600).
   const script = [
     `cd ${shellQuote(workdir)} || exit 1`,
-    [codexPath, ...codexArgs(options)].map(shellQuote).join(" "),
-    `status=$?; echo; echo "Codex exited ($status). Press Enter to close this window."; read -r _`,
+    command.map(shellQuote).join(" "),
+    `status=$?; echo; echo "${what} exited ($status). Press Enter to close this window."; read -r _`,
   ].join("\n");
   const tried: string[] = [];
   for (const terminal of TERMINALS) {
@@ -173,8 +174,12 @@ export async function launchCodexCli(codexPath: string, workdir: string, codexHo
     tried.push(terminal.program);
     const argv = [path, ...terminal.prefix, "sh", "-c", script];
     const proc = sessionEnvironment(codexHome, sessionId).spawnv(argv);
+    // Held until the terminal exits: a wrapper collected while its wait is pending makes gjs call back
+    // into JS during a GC sweep (the callback is then dropped, and timers with it).
+    liveTerminals.add(proc);
+    const exited = proc.wait_async(null).finally(() => liveTerminals.delete(proc));
     const early = await Promise.race([
-      proc.wait_async(null).then(() => true),
+      exited.then(() => true),
       new Promise<boolean>((r) => setTimeout(() => r(false), 1500)),
     ]);
     // Still running, or handed over to a terminal server (gnome-terminal exits 0): it worked.
@@ -183,6 +188,35 @@ export async function launchCodexCli(codexPath: string, workdir: string, codexHo
   }
   throw new Error(tried.length ? `no terminal could be started (tried ${tried.join(", ")})`
     : "no terminal found (tried x-terminal-emulator, gnome-terminal, kgx, konsole, xfce4-terminal, xterm)");
+}
+
+/**
+ * Opens the Codex CLI in the user's terminal, in `workdir`, as `codex --profile codex-launcher` with the
+ * chosen sandbox and approval flags.
+ */
+export function launchCodexCli(codexPath: string, workdir: string, codexHome: string, log: (line: string) => void = () => {},
+  options: CodexOptions = {}): Promise<LaunchedCodex> {
+  // No secret on any command line: the client token is in the profile file (0600).
+  return openInTerminal([codexPath, ...codexArgs(options)], workdir, codexHome, log, "Codex");
+}
+
+/** `codex login` in a terminal (Codex's own sign-in: browser or device code), for the Re-login button. */
+export function launchCodexLogin(codexPath: string, codexHome: string, log: (line: string) => void = () => {}): Promise<LaunchedCodex> {
+  return openInTerminal([codexPath, "login"], GLib.get_home_dir(), codexHome, log, "codex login");
+}
+
+/** The sandbox modes and approval policies the installed Codex accepts (from `codex --help`). */
+export async function codexFlagsAccepted(codexPath: string, codexHome: string): Promise<ReturnType<typeof codexFlagChoices>> {
+  GLib.mkdir_with_parents(codexHome, 0o700);
+  const result = await runCapture([codexPath, "--help"], { CODEX_HOME: codexHome }, 15000);
+  return result.ok ? codexFlagChoices(result.stdout) : { sandbox: null, approval: null };
+}
+
+/** Codex's own login state (`codex login status`). */
+export async function codexLoginStatus(codexPath: string, codexHome: string): Promise<CodexLogin> {
+  GLib.mkdir_with_parents(codexHome, 0o700);
+  const result = await runCapture([codexPath, "login", "status"], { CODEX_HOME: codexHome }, 15000);
+  return parseLoginStatus(result.ok ? 0 : 1, `${result.stdout}\n${result.stderr}`);
 }
 
 /** Starts Codex Desktop with the launcher's profile. */

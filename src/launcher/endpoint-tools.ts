@@ -1,6 +1,7 @@
 // What the edit dialog does against a provider: list its models, and send one small request through a
 // temporary proxy to prove the whole path works.
 import type { BackendType } from "../lib/backend-types.js";
+import type { ReasoningSetting } from "../lib/reasoning.js";
 import { joinUrl } from "../proxy/translate/contract.js";
 import { backendDefinition } from "../proxy/translate/registry.js";
 import type { AppPaths } from "../lib/paths.js";
@@ -8,7 +9,7 @@ import { requestJson } from "../lib/http-client.js";
 import { ProxySupervisor, type ProxySpec } from "./proxy-supervisor.js";
 
 
-function errorText(status: number, body: unknown, text: string): string {
+export function errorText(status: number, body: unknown, text: string): string {
   const err = (body as { error?: { message?: string } | string })?.error;
   const message = typeof err === "string" ? err : err?.message ?? text.slice(0, 200);
   return `HTTP ${status}${message ? `: ${message}` : ""}`;
@@ -22,10 +23,17 @@ export async function fetchModels(baseUrl: string, apiKey: string, backend: Back
   if (!definition.modelsPath) throw new Error("this provider has no model list; the preset's models are used (add others by hand)");
   const reply = await requestJson("GET", joinUrl(baseUrl, definition.modelsPath), { headers: definition.headers(apiKey), timeoutMs: 15000 });
   if (reply.status !== 200) throw new Error(errorText(reply.status, reply.body, reply.text));
+  const ids = modelIdsFrom(reply.body);
+  if (!ids) throw new Error("the provider's /models answer has no model list");
+  return ids;
+}
+
+/** The model ids of a /models answer (OpenAI's `data`, Gemini's `models`), or null when it has none. */
+export function modelIdsFrom(body: unknown): string[] | null {
   type ModelEntry = { id?: string; name?: string } | string;
-  const data = reply.body as { data?: ModelEntry[]; models?: ModelEntry[] };
+  const data = body as { data?: ModelEntry[]; models?: ModelEntry[] } | null;
   const list = data?.data ?? data?.models;
-  if (!Array.isArray(list)) throw new Error("the provider's /models answer has no model list");
+  if (!Array.isArray(list)) return null;
   const ids = list.map((m) => (typeof m === "string" ? m : m.id ?? m.name ?? "")).map((id) => id.replace(/^models\//, ""));
   return [...new Set(ids.filter(Boolean))].sort();
 }
@@ -54,13 +62,25 @@ async function sendTestRequest(proxyUrl: string, clientToken: string, model: str
 }
 
 /** One short request through a temporary proxy: the same path Codex will take. */
-export async function testEndpoint(paths: AppPaths, proxyArgv: string[] | undefined, spec: { backend: BackendType; baseUrl: string;
-  apiKey: string; model: string }, log: (line: string) => void, clientToken: string): Promise<TestResult> {
+export interface TestSpec {
+  backend: BackendType;
+  baseUrl: string;
+  apiKey: string;
+  model: string;
+  /** The endpoint's reasoning setting, sent as the real proxy would. */
+  reasoning?: ReasoningSetting | null;
+  /** The endpoint being edited (its latency badge takes the result). */
+  endpointName?: string;
+}
+
+export async function testEndpoint(paths: AppPaths, proxyArgv: string[] | undefined, spec: TestSpec, log: (line: string) => void,
+  clientToken: string): Promise<TestResult> {
   // Guarded like the real one: it holds the key too, for as long as the test runs.
   const supervisor = new ProxySupervisor(paths, log, proxyArgv, { temporary: true, clientToken });
   const started = Date.now();
   try {
-    await supervisor.start({ endpointName: "test", backend: spec.backend, targetUrl: spec.baseUrl, apiKey: spec.apiKey, models: [spec.model], model: spec.model });
+    await supervisor.start({ endpointName: "test", backend: spec.backend, targetUrl: spec.baseUrl, apiKey: spec.apiKey, models: [spec.model], model: spec.model,
+      reasoning: spec.reasoning ?? null });
     const { route: _route, ...result } = await sendTestRequest(supervisor.url, clientToken, spec.model);
     return result;
   } catch (e) {

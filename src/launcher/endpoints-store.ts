@@ -1,8 +1,10 @@
 // endpoints.json on disk plus the API keys in the secret store.
 import { readTextFile, setAside, writeFileAtomic } from "../lib/files.js";
-import { EMPTY_DOC, parseEndpoints, serializeEndpoints, type EndpointsDoc } from "../lib/endpoints.js";
+import { duplicateEndpoint, EMPTY_DOC, parseEndpoints, removeEndpoint, serializeEndpoints, setDefaultEndpoint, upsertEndpoint, type Endpoint,
+  type EndpointsDoc } from "../lib/endpoints.js";
 import { GoogleCredentialsError, parseCredentials } from "../lib/google-oauth.js";
 import type { SecretStore } from "../lib/secrets.js";
+import { readSessionOptions, type SessionOptions } from "./model/codex-login.js";
 
 const account = (name: string) => `endpoint:${name}`;
 
@@ -36,6 +38,44 @@ export class EndpointsStore {
   save(doc: EndpointsDoc): void {
     writeFileAtomic(this.path, serializeEndpoints(doc), 0o600);
     this.doc = doc;
+  }
+
+  /**
+   * Saves an edited or new endpoint with its key: the key first (a rename moves it), then the file, so
+   * a failure leaves no endpoint without its key.
+   */
+  async saveEndpoint(endpoint: Endpoint, apiKey: string, originalName?: string): Promise<void> {
+    if (originalName && originalName !== endpoint.name) await this.renameKey(originalName, endpoint.name);
+    await this.setKey(endpoint.name, apiKey);
+    this.save(upsertEndpoint(this.doc, endpoint, originalName));
+  }
+
+  /** A copy named "<name> (copy)", with the same key. */
+  async duplicate(name: string): Promise<Endpoint> {
+    const { doc, copy } = duplicateEndpoint(this.doc, name);
+    await this.setKey(copy.name, await this.keyFor(name));
+    this.save(doc);
+    return copy;
+  }
+
+  async remove(name: string): Promise<void> {
+    this.save(removeEndpoint(this.doc, name));
+    await this.deleteKey(name);
+  }
+
+  setDefault(name: string): void {
+    this.save(setDefaultEndpoint(this.doc, name));
+  }
+
+  /** The sandbox and approval the launched Codex gets (endpoints.json's codex_session section). */
+  get sessionOptions(): SessionOptions {
+    return readSessionOptions(this.doc.codex_session);
+  }
+
+  saveSessionOptions(options: SessionOptions): void {
+    const current = this.sessionOptions;
+    if (current.sandbox === options.sandbox && current.approval === options.approval) return;
+    this.save({ ...this.doc, codex_session: { sandbox: options.sandbox, approval: options.approval } });
   }
 
   /** The key for an endpoint: the secret store first, else a key the original app left in the file. */
@@ -83,7 +123,22 @@ export class EndpointsStore {
     if (withKeys.length === 0) return 0;
     for (const e of withKeys) await this.setKey(e.name, e.api_key);
     this.save({ ...this.doc, endpoints: this.doc.endpoints.map((e) => ({ ...e, api_key: "" })) });
-    this.log(`moved ${withKeys.length} API key(s) from endpoints.json into the ${this.secrets.kind === "keyring" ? "desktop keyring" : "private key file"}`);
     return withKeys.length;
+  }
+
+  /**
+   * At start: moves plain-text keys into the store, and says in one truthful line where keys are kept
+   * (and what happened to those that could not move).
+   */
+  async settleKeys(): Promise<{ line: string; migrated: number; error: string | null }> {
+    const where = `API keys are kept in ${this.secrets.where}`;
+    const pending = this.doc.endpoints.filter((e) => e.api_key).length;
+    try {
+      const migrated = await this.migratePlaintextKeys();
+      return { line: migrated ? `${where}; moved ${migrated} key(s) there from endpoints.json` : where, migrated, error: null };
+    } catch (e) {
+      const error = (e as Error).message;
+      return { line: `${where}; ${pending} key(s) could not be moved there and stay in ${this.path} for now (${error})`, migrated: 0, error };
+    }
   }
 }

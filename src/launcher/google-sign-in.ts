@@ -122,3 +122,8 @@ export async function signInWithGoogle(options: SignInOptions): Promise<SignInRe
     setTimeout(() => server.disconnect(), 1000);
   }
 }
+
+/** True when the Gemini CLI's own login (~/.gemini/oauth_creds.json) is there to fall back on. */
+export function hasGeminiCliLogin(credentialsPath: string): boolean {
+  return GLib.file_test(credentialsPath, GLib.FileTest.EXISTS);
+}

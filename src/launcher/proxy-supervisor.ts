@@ -16,6 +16,7 @@ import { portHolder, readIdentity, terminateIfSame } from "../lib/processes.js";
 import { splitUrlSecrets } from "../lib/url-secrets.js";
 import { usesGoogleLogin, type BackendType } from "../lib/backend-types.js";
 import { serializeHandedPool, type HandedPool } from "../lib/pool-handover.js";
+import type { ReasoningSetting } from "../lib/reasoning.js";
 import { updateProxyConfig } from "./proxy-config.js";
 import type { RegisteredProxy } from "./proxy-registry.js";
 import { DEFAULT_BACKOFF, RestartBackoff, RestartBudgetAlarm, type BackoffSettings } from "./supervision-policy.js";
@@ -42,6 +43,8 @@ export interface ProxySpec {
   idleTimeoutS?: number;
   /** An AI BGP pool (then `endpointName` is the pool's name): its routes with their keys, handed over in the environment. */
   pool?: HandedPool;
+  /** The endpoint's reasoning setting (lib/reasoning.ts); absent: Codex's own effort passes through. */
+  reasoning?: ReasoningSetting | null;
 }
 
 export interface ProxyHealth {
@@ -324,7 +327,8 @@ export class ProxySupervisor implements SupervisedProxy {
     const args = ["--port", String(port), ...backendArgs, "--models-file", modelsFile,
       "--log-dir", this.paths.cacheDir, "--registry-dir", this.paths.registryDir, "--owner-lease", String(this.options.ownerLeaseS),
       "--orphan-idle-exit", String(this.options.orphanIdleExitS), "--drain-timeout", String(this.options.drainTimeoutS),
-      ...(spec.forceModel ? ["--force-model", spec.forceModel] : []), ...(spec.idleTimeoutS ? ["--idle-timeout", String(spec.idleTimeoutS)] : []),
+      ...(spec.forceModel ? ["--force-model", spec.forceModel] : []), ...(spec.reasoning ? ["--reasoning", spec.reasoning] : []),
+      ...(spec.idleTimeoutS ? ["--idle-timeout", String(spec.idleTimeoutS)] : []),
       ...(spec.firstByteTimeoutS ? ["--first-byte-timeout", String(spec.firstByteTimeoutS)] : [])];
     // Its own session (setsid execs in place: same pid): a terminal's Ctrl-C or hang-up aimed at the
     // launcher does not reach the proxy, which the launcher stops itself, after a drain.
@@ -464,6 +468,18 @@ export class ProxySupervisor implements SupervisedProxy {
     try {
       const reply = await requestJson("GET", `${this.url}/health`, { timeoutMs, headers: this.#ownerHeaders() });
       return reply.status === 200 && (reply.body as ProxyHealth)?.ok ? (reply.body as ProxyHealth) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The median time to first byte of the proxy's recent real requests (GET /monitoring), or null. */
+  async trafficLatency(timeoutMs = 1500): Promise<{ ttfbMs: number; samples: number } | null> {
+    if (!this.port || !this.running) return null;
+    try {
+      const reply = await requestJson("GET", `${this.url}/monitoring`, { timeoutMs, headers: this.#ownerHeaders() });
+      const ttfb = (reply.body as { ttfb_ms?: { p50: number | null; samples: number } } | null)?.ttfb_ms;
+      return reply.status === 200 && ttfb && ttfb.samples > 0 && typeof ttfb.p50 === "number" ? { ttfbMs: ttfb.p50, samples: ttfb.samples } : null;
     } catch {
       return null;
     }

@@ -3,9 +3,10 @@
 import { resolveRoute, sortedRoutes, stripPoolMark, validatePool, type BgpPool } from "../lib/bgp-pools.js";
 import { endpointSilence, preferredModel, type Endpoint } from "../lib/endpoints.js";
 import { silenceBounds } from "../proxy/silence.js";
-import { isServedBackend } from "../lib/backend-types.js";
+import { isServedBackend, usesGoogleLogin } from "../lib/backend-types.js";
 import type { HandedPool } from "../lib/pool-handover.js";
 import { blendedPrice, priceOf } from "../lib/prices.js";
+import { endpointReasoning } from "../lib/reasoning.js";
 import type { AppContext } from "./app-context.js";
 import { cleanupStaleProxies } from "./cleanup.js";
 import { codexCommand, findCodex, repairLegacyConfig, writeLauncherProfile, type ProfileWrite } from "./codex-session.js";
@@ -31,6 +32,15 @@ export function targetModels(target: LaunchTarget, endpoints: readonly Endpoint[
 /** The model to preselect: the endpoint's default; for a pool, its first route's (the name Codex sees). */
 export function preferredTargetModel(target: LaunchTarget, endpoints: readonly Endpoint[]): string {
   return target.kind === "endpoint" ? preferredModel(target.endpoint) : targetModels(target, endpoints)[0] ?? "";
+}
+
+/** Two specs that make the proxy behave the same (models aside: they only fill /v1/models). */
+function sameService(a: ProxySpec, b: ProxySpec): boolean {
+  // A pool is the same pool only with the same routes, keys and prices.
+  if (a.pool || b.pool) return a.endpointName === b.endpointName && a.model === b.model && JSON.stringify(a.pool ?? null) === JSON.stringify(b.pool ?? null);
+  return a.endpointName === b.endpointName && a.model === b.model && a.backend === b.backend && a.targetUrl === b.targetUrl &&
+    // A Google login's access token is renewed in place: a different text is not a different login.
+    (usesGoogleLogin(a.backend) || a.apiKey === b.apiKey) && (a.reasoning ?? null) === (b.reasoning ?? null);
 }
 
 export class LauncherSession {
@@ -81,7 +91,7 @@ export class LauncherSession {
     const endpoint = t.endpoint;
     const silence = endpointSilence(endpoint);
     return { endpointName: endpoint.name, backend: endpoint.backend_type, targetUrl: endpoint.base_url, apiKey: await this.ctx.endpoints.keyFor(endpoint.name),
-      models: endpoint.models.length ? endpoint.models : [model], model,
+      models: endpoint.models.length ? endpoint.models : [model], model, reasoning: endpointReasoning(endpoint),
       ...(silence.firstByteS ? { firstByteTimeoutS: silence.firstByteS } : {}), ...(silence.idleS ? { idleTimeoutS: silence.idleS } : {}) };
   }
 
@@ -146,9 +156,9 @@ export class LauncherSession {
     if (t.kind === "endpoint" && !isServedBackend(t.endpoint.backend_type))
       throw new Error(`the ${t.endpoint.backend_type} backend is not served by this version; choose another endpoint`);
     const spec = await this.specFor(t, model);
-    // A pool is the same pool only with the same routes, keys and prices.
-    const same = s.spec?.endpointName === name && s.spec.model === spec.model && JSON.stringify(s.spec.pool ?? null) === JSON.stringify(spec.pool ?? null);
-    if (s.running && same && (await s.health(1500))) return s.port;
+    // The running proxy is reused only while it serves exactly this target as it is saved now (an edit
+    // of its URL, key, reasoning setting or routes needs a restart).
+    if (s.running && s.spec && sameService(s.spec, spec) && (await s.health(1500))) return s.port;
     const what = t.kind === "pool" ? `the AI BGP pool ${name} (${spec.pool!.routes.length} routes, ${spec.pool!.strategy})` : `${name} (${t.endpoint.backend_type})`;
     if (s.running) {
       this.ctx.log.write(`switching the proxy to ${what}, model ${spec.model}`);
@@ -156,6 +166,37 @@ export class LauncherSession {
     }
     this.ctx.log.write(`starting the proxy for ${what}, model ${spec.model}`);
     return s.start(spec, this.stickyPort());
+  }
+
+  /**
+   * Restart Proxy: the running proxy, stopped after its live streams drained and started again with the
+   * same settings on the same port. Only a proxy this launcher owns (the window checks it is not attached).
+   */
+  async restartProxy(): Promise<number> {
+    const s = this.ctx.supervisor;
+    if (!s.running || !s.spec) throw new Error("the proxy is not running; start it first");
+    this.ctx.log.write(`restarting the proxy (${s.spec.endpointName} / ${s.spec.model}) on request`);
+    const port = await s.restart(s.spec, "restarted by the user");
+    this.ctx.log.write(`proxy restarted on port ${port} (pid ${s.pid})`);
+    return port;
+  }
+
+  /**
+   * Kill & Cleanup: stops this launcher's proxy at once (streams are cut), then every other proxy this app
+   * registered and the original app's (each by identity: pid, start time, program, arguments), and
+   * nothing else — never Codex, never a process that merely looks like a proxy. Returns lines for the log.
+   */
+  async killAndCleanup(): Promise<string[]> {
+    const report: string[] = [];
+    const s = this.ctx.supervisor;
+    if (s.running) {
+      const pid = s.pid;
+      await s.stop(1000);
+      report.push(`stopped the proxy (pid ${pid})`);
+    } else await s.stop();
+    report.push(...await cleanupStaleProxies(this.ctx.paths, null, { evenBusy: true }));
+    if (report.length === 0) report.push("nothing to clean up: no proxy of Codex Launcher was running");
+    return report;
   }
 
   /** Codex's profile for the proxy on `port`. */

@@ -113,6 +113,19 @@ export function setAside(path: string): string {
   return target;
 }
 
+/**
+ * Copies `path` to `<path>.<tag>-<time>` (kept until the user removes it: what an import or a reset
+ * replaces stays at hand). Returns the copy, or null when there is no file.
+ */
+export function copyAside(path: string, tag: string): string | null {
+  const source = resolveSymlinks(path);
+  if (!GLib.file_test(source, GLib.FileTest.EXISTS)) return null;
+  let target = `${path}.${tag}-${stamp()}`;
+  for (let n = 2; GLib.file_test(target, GLib.FileTest.EXISTS); n++) target = `${path}.${tag}-${stamp()}-${n}`;
+  Gio.File.new_for_path(source).copy(Gio.File.new_for_path(target), Gio.FileCopyFlags.NONE, null, null);
+  return target;
+}
+
 /** Copies `path` to `<path>.bak-<time>` and keeps only the newest `keep` backups. Returns the copy. */
 export function backupFile(path: string, keep = 10): string | null {
   if (!GLib.file_test(path, GLib.FileTest.EXISTS)) return null;

@@ -1,10 +1,13 @@
 // API keys: the desktop keyring through libsecret, or a 0600 JSON file when no keyring runs
 // (headless sessions, minimal desktops). Keys never go to logs.
+import type Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import { readTextFile, writeFileAtomic } from "./files.js";
 
 export interface SecretStore {
   readonly kind: "keyring" | "file";
+  /** Where keys are kept, in words for the log and the first-run screen (one truthful line). */
+  readonly where: string;
   lookup(account: string): Promise<string | null>;
   store(account: string, secret: string, label: string): Promise<void>;
   clear(account: string): Promise<void>;
@@ -14,15 +17,27 @@ const SCHEMA_NAME = "com.codexlauncher.ApiKey";
 
 type SecretModule = typeof import("gi://Secret?version=1").default;
 
+function schemaOf(Secret: SecretModule) {
+  return Secret.Schema.new(SCHEMA_NAME, Secret.SchemaFlags.NONE, { account: Secret.SchemaAttributeType.STRING });
+}
+
+/**
+ * The desktop keyring. Keys kept in the 0600 file while no keyring was usable are still found (read
+ * from the file when the keyring has none) and move into the keyring the next time they are saved.
+ */
 class KeyringStore implements SecretStore {
   readonly kind = "keyring";
   readonly #schema;
 
-  constructor(private readonly Secret: SecretModule) {
-    this.#schema = Secret.Schema.new(SCHEMA_NAME, Secret.SchemaFlags.NONE, { account: Secret.SchemaAttributeType.STRING });
+  constructor(private readonly Secret: SecretModule, readonly where: string, private readonly file: FileSecretStore) {
+    this.#schema = schemaOf(Secret);
   }
 
-  lookup(account: string): Promise<string | null> {
+  async lookup(account: string): Promise<string | null> {
+    return (await this.#lookup(account)) ?? (await this.file.lookup(account));
+  }
+
+  #lookup(account: string): Promise<string | null> {
     return new Promise((resolve, reject) => {
       this.Secret.password_lookup(this.#schema, { account }, null, (_s, result) => {
         try {
@@ -34,7 +49,12 @@ class KeyringStore implements SecretStore {
     });
   }
 
-  store(account: string, secret: string, label: string): Promise<void> {
+  async store(account: string, secret: string, label: string): Promise<void> {
+    await this.#store(account, secret, label);
+    await this.file.clear(account);
+  }
+
+  #store(account: string, secret: string, label: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.Secret.password_store(this.#schema, { account }, this.Secret.COLLECTION_DEFAULT, label, secret, null, (_s, result) => {
         try {
@@ -47,7 +67,12 @@ class KeyringStore implements SecretStore {
     });
   }
 
-  clear(account: string): Promise<void> {
+  async clear(account: string): Promise<void> {
+    await this.#clear(account);
+    await this.file.clear(account);
+  }
+
+  #clear(account: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.Secret.password_clear(this.#schema, { account }, null, (_s, result) => {
         try {
@@ -64,8 +89,11 @@ class KeyringStore implements SecretStore {
 /** `{"version": 1, "secrets": {account: secret}}`, mode 0600. */
 export class FileSecretStore implements SecretStore {
   readonly kind = "file";
+  readonly where: string;
 
-  constructor(readonly path: string) {}
+  constructor(readonly path: string, why = "") {
+    this.where = `${path} (mode 0600${why ? `; ${why}` : ""})`;
+  }
 
   #read(): Record<string, string> {
     const text = readTextFile(this.path);
@@ -96,21 +124,68 @@ export class FileSecretStore implements SecretStore {
   }
 }
 
+/** What the start-up probe found, without ever asking the user for a password. */
+export type KeyringState =
+  | { usable: true; collection: string }
+  | { usable: false; why: string };
+
+function callAsync<T>(start: (callback: (source: unknown, result: Gio.AsyncResult) => void) => void, finish: (result: Gio.AsyncResult) => T): Promise<T> {
+  return new Promise((resolve, reject) => {
+    start((_s, result) => {
+      try {
+        resolve(finish(result));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
 /**
- * The keyring when libsecret is installed and a Secret Service answers within `timeoutMs`, else the
- * file store. `preferFile` forces the file (tests, and users who ask for it).
+ * Is there a default keyring collection, and is it unlocked? Only questions that never prompt: a
+ * missing default collection would make gnome-keyring ask for a new keyring password on the first
+ * store, and a locked one would ask to unlock it on the first lookup — neither may happen at start.
+ */
+export async function probeKeyring(Secret: SecretModule): Promise<KeyringState> {
+  let service;
+  try {
+    service = await callAsync((cb) => Secret.Service.get(Secret.ServiceFlags.NONE, null, cb), (r) => Secret.Service.get_finish(r));
+  } catch (e) {
+    return { usable: false, why: `no desktop keyring answered (${(e as Error).message})` };
+  }
+  let collection;
+  try {
+    collection = await callAsync((cb) => Secret.Collection.for_alias(service, "default", Secret.CollectionFlags.NONE, null, cb),
+      (r) => Secret.Collection.for_alias_finish(r));
+  } catch (e) {
+    return { usable: false, why: `the desktop keyring could not be asked (${(e as Error).message})` };
+  }
+  if (!collection) return { usable: false, why: "the desktop keyring has no default collection (creating one would ask for a new password)" };
+  // Reading a locked collection prompts to unlock it: keys kept there wait until it is unlocked.
+  if (collection.get_locked()) return { usable: false, why: "the desktop keyring is locked (unlock it and restart the launcher to use keys kept there)" };
+  return { usable: true, collection: collection.get_label() || "default" };
+}
+
+/**
+ * The keyring when libsecret is installed and its default collection exists and is unlocked (asked
+ * within `timeoutMs`), else the 0600 file store. `preferFile` forces the file (tests, and users who set
+ * CODEX_LAUNCHER_SECRETS=file). Never prompts.
  */
 export async function openSecretStore(fallbackPath: string, options: { preferFile?: boolean; timeoutMs?: number } = {}): Promise<SecretStore> {
-  const file = new FileSecretStore(fallbackPath);
-  if (options.preferFile || GLib.getenv("CODEX_LAUNCHER_SECRETS") === "file") return file;
+  if (options.preferFile || GLib.getenv("CODEX_LAUNCHER_SECRETS") === "file") return new FileSecretStore(fallbackPath, "chosen instead of the keyring");
   let Secret: SecretModule;
   try {
     Secret = (await import("gi://Secret?version=1")).default;
   } catch {
-    return file; // gir1.2-secret-1 not installed
+    return new FileSecretStore(fallbackPath, "libsecret (gir1.2-secret-1) is not installed");
   }
-  const keyring = new KeyringStore(Secret);
-  const probe = keyring.lookup("__codex_launcher_probe__").then(() => true, () => false);
-  const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), options.timeoutMs ?? 3000));
-  return (await Promise.race([probe, timeout])) ? keyring : file;
+  const timeoutMs = options.timeoutMs ?? 3000;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const timeout = new Promise<KeyringState>((resolve) => {
+    timer = setTimeout(() => resolve({ usable: false, why: `the desktop keyring did not answer within ${timeoutMs / 1000} s` }), timeoutMs);
+  });
+  const state = await Promise.race([probeKeyring(Secret), timeout]);
+  if (timer) clearTimeout(timer);
+  const file = new FileSecretStore(fallbackPath, state.usable ? "" : state.why);
+  return state.usable ? new KeyringStore(Secret, `the desktop keyring ('${state.collection}' collection)`, file) : file;
 }

@@ -162,6 +162,7 @@ export function createProxyApp(options: ProxyOptions, models: string[]): ProxyAp
       maxBodyBytes: options.maxBodyMb * 1024 * 1024,
       maxStreamBufferBytes: MAX_STREAM_BUFFER_BYTES, onStreamCount: (d) => (server.activeStreams += d), gc: server.gc,
       forceModel: options.forceModel, usage, usageProvider: provider, usageLabel: pool ? provider : options.usageLabel || provider,
+      reasoning: options.reasoning,
     });
     for (const path of ["/v1/responses", "/responses"]) server.route("POST", path, (msg) => route!.handle(msg));
   } else {

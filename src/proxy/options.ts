@@ -4,6 +4,7 @@ import { BACKEND_TYPES, type BackendType } from "../lib/backend-types.js";
 import { parseFlags, UsageError, type FlagSpecs } from "../lib/cli-args.js";
 import { parseHandedPool, PoolHandoverError, type HandedPool } from "../lib/pool-handover.js";
 import { splitUrlSecrets } from "../lib/url-secrets.js";
+import { REASONING_SETTINGS, type ReasoningSetting } from "../lib/reasoning.js";
 
 export const PROXY_FLAGS = {
   port: { kind: "int", min: 0, max: 65535, help: "port to listen on (0 picks a free one; default 8080)" },
@@ -17,6 +18,7 @@ export const PROXY_FLAGS = {
   "first-byte-timeout": { kind: "int", min: 1, max: 3600, help: "seconds the provider may take to start answering (default per model: 30, reasoning models 90)" },
   "idle-timeout": { kind: "int", min: 1, max: 3600, help: "seconds of silence inside an answer before it is failed (default per model: 30, reasoning models 90)" },
   "force-model": { kind: "string", help: "send this model to the provider whatever the client asks for" },
+  reasoning: { kind: "string", choices: REASONING_SETTINGS, help: "reasoning effort sent to the provider: off (none sent) or an effort that replaces the client's" },
   "max-body-mb": { kind: "int", min: 1, max: 1024, help: "largest accepted request body in MB (default 32)" },
   "client-token-file": { kind: "string", help: "require this file's token as `Authorization: Bearer` (or set CODEX_LAUNCHER_CLIENT_TOKEN)" },
   "allow-origin": { kind: "string", help: "comma-separated browser origins allowed to call the proxy (default: none)" },
@@ -46,6 +48,8 @@ export interface ProxyOptions {
   idleTimeoutS?: number;
   maxBodyMb: number;
   forceModel?: string;
+  /** What happens to each request's reasoning effort (the endpoint's setting); absent: the client's passes. */
+  reasoning?: ReasoningSetting;
   /** Required from clients on every route but /health; null: not required (standalone use). */
   clientToken: string | null;
   allowedOrigins: string[];
@@ -166,6 +170,7 @@ export function resolveProxyCommand(
     idleTimeoutS: flags["idle-timeout"],
     maxBodyMb: flags["max-body-mb"] ?? DEFAULT_MAX_BODY_MB,
     forceModel: flags["force-model"],
+    reasoning: flags.reasoning as ReasoningSetting | undefined,
     clientToken,
     allowedOrigins: (flags["allow-origin"] ?? "").split(",").map((o) => o.trim()).filter(Boolean),
     registryDir: flags["registry-dir"],

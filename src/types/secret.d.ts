@@ -17,6 +17,22 @@ declare module "gi://Secret?version=1" {
     function password_clear(schema: Schema, attributes: Record<string, string>, cancellable: Gio.Cancellable | null,
       callback: (source: unknown, result: Gio.AsyncResult) => void): void;
     function password_clear_finish(result: Gio.AsyncResult): boolean;
+    // What the start-up probe asks (is there an unlocked default collection?) without prompting.
+    enum ServiceFlags { NONE = 0, OPEN_SESSION = 2, LOAD_COLLECTIONS = 4 }
+    enum CollectionFlags { NONE = 0, LOAD_ITEMS = 2 }
+    class Collection {
+      static for_alias(service: Service | null, alias: string, flags: CollectionFlags, cancellable: Gio.Cancellable | null,
+        callback: (source: unknown, result: Gio.AsyncResult) => void): void;
+      static for_alias_finish(result: Gio.AsyncResult): Collection | null;
+      get_locked(): boolean;
+      get_label(): string;
+    }
+    class Service {
+      static get(flags: ServiceFlags, cancellable: Gio.Cancellable | null, callback: (source: unknown, result: Gio.AsyncResult) => void): void;
+      static get_finish(result: Gio.AsyncResult): Service;
+      /** Drops the process-wide cached service (its D-Bus session goes with it). */
+      static disconnect(): void;
+    }
   }
   export default Secret;
 }

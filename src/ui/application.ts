@@ -16,6 +16,7 @@ import { UsageWindow } from "./usage-window.js";
 import { ChangelogWindow } from "./changelog-window.js";
 import { EndpointsWindow } from "./endpoints-window.js";
 import { LauncherWin } from "./launcher-window.js";
+import { installAppActions } from "./app-actions.js";
 import type { AlertAction } from "../watchdog/watchdog.js";
 
 export class CodexLauncherApplication extends Gtk.Application {
@@ -48,10 +49,19 @@ export class CodexLauncherApplication extends Gtk.Application {
     if (this.#starting) return;
     this.#starting = true;
     this.hold();
-    void this.#open().finally(() => {
+    void this.#open().catch((e) => this.#fatal(e)).finally(() => {
       this.#starting = false;
       this.release();
     });
+  }
+
+  /** A failure before the window exists: a dialog with the cause (the window's error bar is not there). */
+  #fatal(e: unknown): void {
+    const dialog = new Gtk.MessageDialog({ message_type: Gtk.MessageType.ERROR, buttons: Gtk.ButtonsType.CLOSE,
+      text: "Codex Launcher could not start", secondary_text: (e as Error)?.message ?? String(e) });
+    dialog.connect("response", () => dialog.destroy());
+    this.add_window(dialog as unknown as Gtk.Window);
+    dialog.show_all();
   }
 
   async #open(): Promise<void> {
@@ -59,11 +69,7 @@ export class CodexLauncherApplication extends Gtk.Application {
     try {
       this.#ctx ??= await createAppContext(paths);
     } catch (e) {
-      const dialog = new Gtk.MessageDialog({ message_type: Gtk.MessageType.ERROR, buttons: Gtk.ButtonsType.CLOSE,
-        text: "Codex Launcher could not start", secondary_text: (e as Error).message });
-      dialog.connect("response", () => dialog.destroy());
-      this.add_window(dialog as unknown as Gtk.Window);
-      dialog.show_all();
+      this.#fatal(e);
       return;
     }
     const ctx = this.#ctx;
@@ -85,33 +91,39 @@ export class CodexLauncherApplication extends Gtk.Application {
       }),
       monitor: () => this.#single("monitor", () => new MonitorWindow(win, ctx, monitoring)),
       endpoints: () => endpointsWindow(),
+      addEndpoint: (preset) => endpointsWindow().openDialog(undefined, preset),
     }, session);
+    // Quit, Launch Codex, Start/Stop Proxy, AI Monitor, Manage Endpoints, … with their accelerators.
+    installAppActions(this, win.actionHandlers());
+    // An imported setup may bring other AI Monitoring settings: the watchdog takes them at once.
+    win.onSetupImported = () => void monitoring.load().catch((e) => win.showError("AI Monitoring could not take the imported settings", e));
     // The E4 alert's "Sign in again": the endpoint's editor, with the Google sign-in started.
     const signIn = new Gio.SimpleAction({ name: "google-sign-in", parameter_type: new GLib.VariantType("s") });
     signIn.connect("activate", (_a, parameter: GLib.Variant | null) => {
       const name = parameter?.unpack() as string | undefined;
       if (!name) return;
       win.present();
-      void endpointsWindow().signInAgain(name).catch((e) => ctx.log.write(`sign-in for '${name}' failed: ${(e as Error).message}`));
+      void endpointsWindow().signInAgain(name).catch((e) => win.showError(`The Google sign-in for '${name}' failed`, e));
     });
     this.add_action(signIn);
     win.present();
     monitoring.announce = (text, undoable) => win.announce(text, undoable);
     win.onCodexLaunched = (id) => monitoring.watchdog?.trackCodexSession(id);
-    const migrated = await ctx.endpoints.migratePlaintextKeys().catch((e) => {
-      ctx.log.write(`could not move API keys into the ${ctx.secrets.kind}: ${(e as Error).message}`);
-      return 0;
-    });
-    const movedRouteKeys = await ctx.pools.migratePlaintextKeys().catch((e) => {
-      ctx.log.write(`could not move AI BGP route keys into the ${ctx.secrets.kind}: ${(e as Error).message}`);
-      return 0;
-    });
-    if (migrated || movedRouteKeys) win.refreshEndpoints();
-    // Monthly budgets: 80 % and 100 % alerts as the proxy's usage-stats.json changes.
-    this.#budgets ??= new BudgetWatcher(ctx.paths, ctx.usageFeed, ctx.usageSettings, (title, body) => this.#notify(title, body));
-    this.#budgets.start();
-    ctx.log.write(`API keys are kept in ${ctx.secrets.kind === "keyring" ? "the desktop keyring" : `${paths.codexHome}/codex-launcher-keys.json (0600; no keyring answered)`}`);
-    await this.#takeOwnership(win);
+    try {
+      const keys = await ctx.endpoints.settleKeys();
+      const movedRouteKeys = await ctx.pools.migratePlaintextKeys().catch((e) => {
+        ctx.log.write(`could not move AI BGP route keys into the ${ctx.secrets.kind}: ${(e as Error).message}`);
+        return 0;
+      });
+      if (keys.migrated || movedRouteKeys) win.refreshEndpoints();
+      ctx.log.write(keys.line);
+      // Monthly budgets: 80 % and 100 % alerts as the proxy's usage-stats.json changes.
+      this.#budgets ??= new BudgetWatcher(ctx.paths, ctx.usageFeed, ctx.usageSettings, (title, body) => this.#notify(title, body));
+      this.#budgets.start();
+      await this.#takeOwnership(win);
+    } catch (e) {
+      win.showError("Codex Launcher did not finish starting up", e);
+    }
   }
 
   /**
@@ -132,7 +144,7 @@ export class CodexLauncherApplication extends Gtk.Application {
         this.#ownerPoll = GLib.timeout_add_seconds(GLib.PRIORITY_DEFAULT, 3, () => {
           if (currentOwner(ctx.paths)) return GLib.SOURCE_CONTINUE;
           this.#ownerPoll = 0;
-          void this.#takeOwnership(win);
+          void this.#takeOwnership(win).catch((e) => win.showError("Could not take over the proxy", e));
           return GLib.SOURCE_REMOVE;
         });
       return;
@@ -140,7 +152,7 @@ export class CodexLauncherApplication extends Gtk.Application {
     this.#ownership = ownership;
     win.setAttached(null);
     for (const line of await this.#session!.startUp()) ctx.log.write(line);
-    await this.#monitoring!.load().catch((e) => ctx.log.write(`AI Monitoring could not start: ${(e as Error).message}`));
+    await this.#monitoring!.load().catch((e) => win.showError("AI Monitoring could not start", e));
   }
 
   override vfunc_shutdown(): void {

@@ -1,75 +1,88 @@
-// Manage Endpoints: list, add, edit, duplicate, delete (asks first), set default.
+// Manage Endpoints: list, add, edit, duplicate, delete (asks first), set default, Doctor and Doctor All.
+// Every change is one EndpointsStore call; failures show in the window's error bar.
 import GObject from "gi://GObject";
 import Gtk from "gi://Gtk?version=3.0";
-import GLib from "gi://GLib";
 import { usesGoogleLogin } from "../lib/backend-types.js";
-import { duplicateEndpoint, removeEndpoint, setDefaultEndpoint, upsertEndpoint, type Endpoint } from "../lib/endpoints.js";
+import type { Endpoint } from "../lib/endpoints.js";
 import type { AppContext } from "../launcher/app-context.js";
 import { fetchModels, testEndpoint } from "../launcher/endpoint-tools.js";
-import { signInWithGoogle } from "../launcher/google-sign-in.js";
+import { hasGeminiCliLogin, signInWithGoogle } from "../launcher/google-sign-in.js";
+import { DoctorWindow } from "./doctor-window.js";
 import { EndpointDialog, type EndpointDialogActions } from "./endpoint-dialog.js";
+import { ErrorBar } from "./error-bar.js";
 
 enum Column { DEFAULT, NAME, PROVIDER, BACKEND, MODEL }
+
+export type EndpointButton = "add" | "edit" | "duplicate" | "delete" | "setDefault" | "doctor" | "doctorAll" | "close";
 
 export class EndpointsWindow extends Gtk.Window {
   static {
     GObject.registerClass({ GTypeName: "CodexLauncherEndpointsWindow", Signals: { changed: {} } }, this);
   }
 
-  declare readonly view: Gtk.TreeView;
-  declare readonly store: Gtk.ListStore;
-  declare readonly buttons: Record<"add" | "edit" | "duplicate" | "delete" | "setDefault" | "close", Gtk.Button>;
-  declare readonly statusLabel: Gtk.Label;
+  readonly store = Gtk.ListStore.new([GObject.TYPE_STRING, GObject.TYPE_STRING, GObject.TYPE_STRING, GObject.TYPE_STRING, GObject.TYPE_STRING]);
+  readonly view = new Gtk.TreeView({ model: this.store, vexpand: true });
+  readonly errorBar = new ErrorBar();
+  readonly statusLabel = new Gtk.Label({ xalign: 0, wrap: true });
+  readonly buttons: Record<EndpointButton, Gtk.Button> = {
+    add: new Gtk.Button({ label: "Add" }),
+    edit: new Gtk.Button({ label: "Edit" }),
+    duplicate: new Gtk.Button({ label: "Duplicate" }),
+    delete: new Gtk.Button({ label: "Delete" }),
+    setDefault: new Gtk.Button({ label: "Set Default" }),
+    doctor: new Gtk.Button({ label: "Doctor", tooltip_text: "Check the selected endpoint end to end" }),
+    doctorAll: new Gtk.Button({ label: "Doctor All", tooltip_text: "Check every endpoint end to end" }),
+    close: new Gtk.Button({ label: "Close" }),
+  };
   /** The open edit dialog or delete confirmation, if any (tests drive them). */
   dialog: EndpointDialog | null = null;
   confirm: Gtk.MessageDialog | null = null;
+  /** The last Doctor opened from here. */
+  doctor: DoctorWindow | null = null;
+  /** Store calls may finish after the window is gone. */
+  #destroyed = false;
 
   constructor(parent: Gtk.Window | null, private readonly ctx: AppContext) {
-    super({ title: "Manage Endpoints", default_width: 760, default_height: 420, ...(parent ? { transient_for: parent } : {}) });
-    const self = this as unknown as Record<string, unknown>;
-    const store = new Gtk.ListStore();
-    store.set_column_types([GObject.TYPE_STRING, GObject.TYPE_STRING, GObject.TYPE_STRING, GObject.TYPE_STRING, GObject.TYPE_STRING]);
-    const view = new Gtk.TreeView({ model: store, vexpand: true });
+    super({ title: "Manage Endpoints", default_width: 820, default_height: 440, ...(parent ? { transient_for: parent } : {}) });
     for (const [title, column] of [["", Column.DEFAULT], ["Name", Column.NAME], ["Provider", Column.PROVIDER], ["Type", Column.BACKEND], ["Default model", Column.MODEL]] as const) {
       const col = new Gtk.TreeViewColumn({ title, resizable: true });
       const cell = new Gtk.CellRendererText();
       col.pack_start(cell, true);
       col.add_attribute(cell, "text", column);
-      view.append_column(col);
+      this.view.append_column(col);
     }
-    view.connect("row-activated", () => this.editSelected());
+    this.view.connect("row-activated", () => void this.editSelected());
     const scroller = new Gtk.ScrolledWindow({ shadow_type: Gtk.ShadowType.IN });
-    scroller.add(view);
-    const buttons = {
-      add: new Gtk.Button({ label: "Add" }),
-      edit: new Gtk.Button({ label: "Edit" }),
-      duplicate: new Gtk.Button({ label: "Duplicate" }),
-      delete: new Gtk.Button({ label: "Delete" }),
-      setDefault: new Gtk.Button({ label: "Set Default" }),
-      close: new Gtk.Button({ label: "Close" }),
-    };
-    buttons.add.connect("clicked", () => this.openDialog());
-    buttons.edit.connect("clicked", () => this.editSelected());
-    buttons.duplicate.connect("clicked", () => this.#duplicateSelected());
-    buttons.delete.connect("clicked", () => this.#askDelete());
-    buttons.setDefault.connect("clicked", () => this.#setDefaultSelected());
-    buttons.close.connect("clicked", () => this.destroy());
+    scroller.add(this.view);
+    const b = this.buttons;
+    b.add.connect("clicked", () => this.openDialog());
+    b.edit.connect("clicked", () => void this.editSelected());
+    b.duplicate.connect("clicked", () => void this.#duplicateSelected());
+    b.delete.connect("clicked", () => this.#askDelete());
+    b.setDefault.connect("clicked", () => this.#setDefaultSelected());
+    b.doctor.connect("clicked", () => this.openDoctor(false));
+    b.doctorAll.connect("clicked", () => this.openDoctor(true));
+    b.close.connect("clicked", () => this.destroy());
     const bar = new Gtk.Box({ spacing: 6 });
-    for (const key of ["add", "edit", "duplicate", "delete", "setDefault"] as const) bar.add(buttons[key]);
-    bar.pack_end(buttons.close, false, false, 0);
-    const statusLabel = new Gtk.Label({ xalign: 0, wrap: true });
+    for (const key of ["add", "edit", "duplicate", "delete", "setDefault", "doctor", "doctorAll"] as const) bar.add(b[key]);
+    bar.pack_end(b.close, false, false, 0);
     const box = new Gtk.Box({ orientation: Gtk.Orientation.VERTICAL, spacing: 8, margin: 12 });
+    box.add(this.errorBar);
     box.add(scroller);
-    box.add(statusLabel);
+    box.add(this.statusLabel);
     box.add(bar);
     this.add(box);
-    Object.assign(self, { view, store, buttons, statusLabel });
-    view.get_selection().connect("changed", () => this.#updateSensitivity());
+    this.view.get_selection().connect("changed", () => this.#updateSensitivity());
+    const onDestroy = this.connect("destroy", () => {
+      this.#destroyed = true;
+      this.disconnect(onDestroy);
+    });
     this.refresh();
     this.show_all();
   }
 
   refresh(): void {
+    if (this.#destroyed) return;
     const { doc, loadError } = this.ctx.endpoints;
     this.store.clear();
     for (const e of doc.endpoints)
@@ -91,10 +104,12 @@ export class EndpointsWindow extends Gtk.Window {
 
   #updateSensitivity(): void {
     const has = this.selectedName() !== null;
-    for (const key of ["edit", "duplicate", "delete", "setDefault"] as const) this.buttons[key].sensitive = has;
+    for (const key of ["edit", "duplicate", "delete", "setDefault", "doctor"] as const) this.buttons[key].sensitive = has;
+    this.buttons.doctorAll.sensitive = this.ctx.endpoints.doc.endpoints.length > 0;
   }
 
   #changed(): void {
+    if (this.#destroyed) return;
     this.refresh();
     this.emit("changed");
   }
@@ -102,16 +117,16 @@ export class EndpointsWindow extends Gtk.Window {
   #actions(): EndpointDialogActions {
     return {
       fetchModels,
-      test: (spec) => testEndpoint(this.ctx.paths, this.ctx.proxyArgv, spec, (l) => this.ctx.log.write(`[test] ${l}`), this.ctx.clientToken),
+      test: async (spec) => {
+        const result = await testEndpoint(this.ctx.paths, this.ctx.proxyArgv, spec, (l) => this.ctx.log.write(`[test] ${l}`), this.ctx.clientToken);
+        if (result.ok && spec.endpointName) this.ctx.latency.record(spec.endpointName, { ms: result.latencyMs, source: "test", at: Date.now() });
+        return result;
+      },
       save: async (endpoint: Endpoint, apiKey: string, originalName?: string) => {
         try {
-          if (originalName && originalName !== endpoint.name) {
-            await this.ctx.endpoints.renameKey(originalName, endpoint.name);
-            // AI BGP routes through this endpoint follow the new name.
-            this.ctx.pools.renameEndpoint(originalName, endpoint.name);
-          }
-          await this.ctx.endpoints.setKey(endpoint.name, apiKey);
-          this.ctx.endpoints.save(upsertEndpoint(this.ctx.endpoints.doc, endpoint, originalName));
+          await this.ctx.endpoints.saveEndpoint(endpoint, apiKey, originalName);
+          // AI BGP routes through this endpoint follow a new name.
+          if (originalName && originalName !== endpoint.name) this.ctx.pools.renameEndpoint(originalName, endpoint.name);
           this.ctx.log.write(`endpoint '${endpoint.name}' saved`);
           // A running proxy for this endpoint takes a new Google login at once.
           if (usesGoogleLogin(endpoint.backend_type) && apiKey) await this.ctx.supervisor.replaceLogin(endpoint.name, apiKey);
@@ -134,7 +149,7 @@ export class EndpointsWindow extends Gtk.Window {
         this.ctx.log.write(`signed in with Google${result.email ? ` as ${result.email}` : ""}`);
         return { text: result.text, email: result.email };
       },
-      hasGeminiCliLogin: () => GLib.file_test(this.ctx.paths.geminiCliCredentials, GLib.FileTest.EXISTS),
+      hasGeminiCliLogin: () => hasGeminiCliLogin(this.ctx.paths.geminiCliCredentials),
     };
   }
 
@@ -153,8 +168,9 @@ export class EndpointsWindow extends Gtk.Window {
     return dialog;
   }
 
-  openDialog(existing?: { endpoint: Endpoint; apiKey: string }): EndpointDialog {
-    const dialog = new EndpointDialog(this, this.#actions(), this.ctx.endpoints.doc.endpoints, existing);
+  /** The Add dialog (on `preset` when given), or the editor of `existing`. */
+  openDialog(existing?: { endpoint: Endpoint; apiKey: string }, preset?: string): EndpointDialog {
+    const dialog = new EndpointDialog(this, this.#actions(), this.ctx.endpoints.doc.endpoints, existing, preset);
     this.dialog = dialog;
     dialog.connect("destroy", () => {
       if (this.dialog === dialog) this.dialog = null;
@@ -166,18 +182,33 @@ export class EndpointsWindow extends Gtk.Window {
     const name = this.selectedName();
     const endpoint = this.ctx.endpoints.doc.endpoints.find((e) => e.name === name);
     if (!endpoint) return null;
-    return this.openDialog({ endpoint, apiKey: await this.ctx.endpoints.keyFor(endpoint.name) });
+    const apiKey = await this.errorBar.guard(`Could not read the key of '${endpoint.name}'`, () => this.ctx.endpoints.keyFor(endpoint.name));
+    if (apiKey === null) return null;
+    return this.openDialog({ endpoint, apiKey });
+  }
+
+  /** The Doctor for the selected endpoint, or for all of them; it starts at once. */
+  openDoctor(all: boolean): DoctorWindow | null {
+    const name = this.selectedName();
+    const endpoints = all ? this.ctx.endpoints.doc.endpoints : this.ctx.endpoints.doc.endpoints.filter((e) => e.name === name);
+    if (endpoints.length === 0) return null;
+    const doctor = new DoctorWindow(this, this.ctx, endpoints);
+    this.doctor = doctor;
+    doctor.connect("destroy", () => {
+      if (this.doctor === doctor) this.doctor = null;
+    });
+    void doctor.run();
+    return doctor;
   }
 
   async #duplicateSelected(): Promise<void> {
     const name = this.selectedName();
     if (!name) return;
-    const { doc, copy } = duplicateEndpoint(this.ctx.endpoints.doc, name);
-    await this.ctx.endpoints.setKey(copy.name, await this.ctx.endpoints.keyFor(name));
-    this.ctx.endpoints.save(doc);
+    const copy = await this.errorBar.guard(`Could not duplicate '${name}'`, () => this.ctx.endpoints.duplicate(name));
+    if (!copy) return;
     this.ctx.log.write(`endpoint '${name}' duplicated as '${copy.name}'`);
     this.#changed();
-    this.select(copy.name);
+    if (!this.#destroyed) this.select(copy.name);
   }
 
   #askDelete(): void {
@@ -198,8 +229,7 @@ export class EndpointsWindow extends Gtk.Window {
   }
 
   async #delete(name: string): Promise<void> {
-    this.ctx.endpoints.save(removeEndpoint(this.ctx.endpoints.doc, name));
-    await this.ctx.endpoints.deleteKey(name);
+    if ((await this.errorBar.guard(`Could not delete '${name}'`, async () => (await this.ctx.endpoints.remove(name), true))) === null) return;
     this.ctx.log.write(`endpoint '${name}' deleted`);
     this.#changed();
   }
@@ -207,7 +237,12 @@ export class EndpointsWindow extends Gtk.Window {
   #setDefaultSelected(): void {
     const name = this.selectedName();
     if (!name) return;
-    this.ctx.endpoints.save(setDefaultEndpoint(this.ctx.endpoints.doc, name));
+    try {
+      this.ctx.endpoints.setDefault(name);
+    } catch (e) {
+      this.errorBar.showError(`Could not make '${name}' the default`, e);
+      return;
+    }
     this.ctx.log.write(`default endpoint is now '${name}'`);
     this.#changed();
     this.select(name);

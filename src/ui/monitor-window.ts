@@ -1,16 +1,17 @@
 // The AI Monitor window (the original's layout): settings, stats, the incidents as they happen, the log.
 import GObject from "gi://GObject";
 import Gio from "gi://Gio";
-import GLib from "gi://GLib";
 import Gtk from "gi://Gtk?version=3.0";
-import { writeFileAtomic } from "../lib/files.js";
 import type { AppContext } from "../launcher/app-context.js";
 import { ProviderCapsFile } from "../launcher/provider-caps.js";
 import type { CapsProviderSummary } from "../proxy/caps.js";
 import type { MonitoringController } from "../watchdog/controller.js";
 import { DEFAULT_MONITORING, type MonitoringConfig } from "../watchdog/config.js";
 import { AI_MODEL_PRESETS } from "../watchdog/diagnosis.js";
-import { costThisMonth, emptyStore, successRate, type IncidentStoreData } from "../watchdog/incidents.js";
+import { IncidentFile } from "../watchdog/incident-file.js";
+import { writeIncidentReport } from "../watchdog/incident-report.js";
+import { costThisMonth, emptyStore, incidentLines, type IncidentStoreData } from "../watchdog/incidents.js";
+import { ErrorBar } from "./error-bar.js";
 import type { MonitorEvent } from "../watchdog/watchdog.js";
 
 const TIER_ICON: Record<number, string> = { 0: "·", 1: "⚙", 2: "📚", 3: "🤖" };
@@ -21,39 +22,30 @@ export function capsLines(summary: CapsProviderSummary): string {
   return `${summary.provider}\n   ${models.join("\n   ")}`;
 }
 
-/** The incident lines of the original window, newest first, with a 10-cell success bar. */
-export function incidentLines(store: IncidentStoreData): string[] {
-  const rows = Object.entries(store.incidents).sort((a, b) => b[1].last_seen.localeCompare(a[1].last_seen));
-  return rows.map(([pattern, i]) => {
-    const rate = successRate(i);
-    const cells = Math.min(10, Math.round(rate * 10));
-    return `[${i.last_seen.slice(0, 16)}] ${pattern} (${i.fault_ids.join(", ")})\n   fix=${i.fix} success_rate=${Math.round(rate * 100)}% [${"+".repeat(cells)}${"-".repeat(10 - cells)}] seen=${i.occurrences}x`;
-  });
-}
-
 export class MonitorWindow extends Gtk.Window {
   static {
     GObject.registerClass({ GTypeName: "CodexLauncherMonitorWindow" }, this);
   }
 
-  declare readonly enabledSwitch: Gtk.Switch;
-  declare readonly presetCombo: Gtk.ComboBoxText;
-  declare readonly urlEntry: Gtk.Entry;
-  declare readonly modelEntry: Gtk.Entry;
-  declare readonly keyEntry: Gtk.Entry;
-  declare readonly showKey: Gtk.CheckButton;
-  declare readonly intervalSpin: Gtk.SpinButton;
-  declare readonly autoRestart: Gtk.CheckButton;
-  declare readonly autoSwitch: Gtk.CheckButton;
-  declare readonly saveButton: Gtk.Button;
-  declare readonly statsLabel: Gtk.Label;
-  declare readonly statusLabel: Gtk.Label;
-  declare readonly incidentsBuffer: Gtk.TextBuffer;
-  declare readonly viewLogButton: Gtk.Button;
-  declare readonly clearButton: Gtk.Button;
-  declare readonly exportButton: Gtk.Button;
+  readonly errorBar = new ErrorBar();
+  readonly enabledSwitch = new Gtk.Switch();
+  readonly presetCombo = new Gtk.ComboBoxText();
+  readonly urlEntry = new Gtk.Entry({ placeholder_text: "https://api.openai.com/v1/chat/completions", hexpand: true });
+  readonly modelEntry = new Gtk.Entry({ placeholder_text: "gpt-4o-mini or Qwen/Qwen3-32B" });
+  readonly keyEntry = new Gtk.Entry({ visibility: false, input_purpose: Gtk.InputPurpose.PASSWORD, hexpand: true });
+  readonly showKey = new Gtk.CheckButton({ label: "Show" });
+  readonly intervalSpin = Gtk.SpinButton.new_with_range(2, 30, 1);
+  readonly autoRestart = new Gtk.CheckButton({ label: "Auto-restart proxy on crash" });
+  readonly autoSwitch = new Gtk.CheckButton({ label: "Auto-switch provider on repeated failure" });
+  readonly saveButton = new Gtk.Button({ label: "Save Configuration" });
+  readonly statsLabel = new Gtk.Label({ xalign: 0, selectable: true });
+  readonly statusLabel = new Gtk.Label({ xalign: 0, wrap: true });
+  readonly incidentsBuffer = new Gtk.TextBuffer();
+  readonly viewLogButton = new Gtk.Button({ label: "View Monitoring Log" });
+  readonly clearButton = new Gtk.Button({ label: "Clear Incident Store" });
+  readonly exportButton = new Gtk.Button({ label: "Export Incident Report" });
   /** Provider quirks learned into provider-caps.json: one row per provider, each with its Clear button. */
-  declare readonly capsList: Gtk.ListBox;
+  readonly capsList = new Gtk.ListBox({ selection_mode: Gtk.SelectionMode.NONE });
   confirm: Gtk.MessageDialog | null = null;
   #caps: ProviderCapsFile | null = null;
   #unsubscribe: (() => void)[] = [];
@@ -78,51 +70,41 @@ export class MonitorWindow extends Gtk.Window {
   }
 
   #build(): void {
-    const self = this as unknown as Record<string, unknown>;
     const box = new Gtk.Box({ orientation: Gtk.Orientation.VERTICAL, spacing: 10, margin: 14 });
+    box.add(this.errorBar);
     const header = new Gtk.Box({ spacing: 8 });
-    header.add(new Gtk.Label({ label: "<b>AI Monitoring</b>", use_markup: true, xalign: 0, hexpand: true }));
+    const title = new Gtk.Label({ label: "AI Monitoring", xalign: 0, hexpand: true });
+    title.get_style_context().add_class("section-title");
+    header.add(title);
     header.add(new Gtk.Label({ label: "Enabled" }));
-    const enabledSwitch = new Gtk.Switch();
-    header.add(enabledSwitch);
+    header.add(this.enabledSwitch);
     box.add(header);
-    const statusLabel = new Gtk.Label({ xalign: 0, wrap: true });
-    box.add(statusLabel);
+    box.add(this.statusLabel);
 
     const frame = new Gtk.Frame({ label: "Diagnostic Agent" });
     const grid = new Gtk.Grid({ row_spacing: 6, column_spacing: 10, margin: 10 });
-    const presetCombo = new Gtk.ComboBoxText();
-    presetCombo.append("", "Choose a recommended model…");
-    for (const p of AI_MODEL_PRESETS) presetCombo.append(p.label, p.label);
-    const urlEntry = new Gtk.Entry({ placeholder_text: "https://api.openai.com/v1/chat/completions", hexpand: true });
-    const modelEntry = new Gtk.Entry({ placeholder_text: "gpt-4o-mini or Qwen/Qwen3-32B" });
-    const keyEntry = new Gtk.Entry({ visibility: false, input_purpose: Gtk.InputPurpose.PASSWORD, hexpand: true });
-    const showKey = new Gtk.CheckButton({ label: "Show" });
-    showKey.connect("toggled", () => keyEntry.set_visibility(showKey.get_active()));
+    this.presetCombo.append("", "Choose a recommended model…");
+    for (const p of AI_MODEL_PRESETS) this.presetCombo.append(p.label, p.label);
+    this.showKey.connect("toggled", () => this.keyEntry.set_visibility(this.showKey.get_active()));
     const keyBox = new Gtk.Box({ spacing: 6 });
-    keyBox.add(keyEntry);
-    keyBox.add(showKey);
-    const intervalSpin = Gtk.SpinButton.new_with_range(2, 30, 1);
-    const autoRestart = new Gtk.CheckButton({ label: "Auto-restart proxy on crash" });
-    const autoSwitch = new Gtk.CheckButton({ label: "Auto-switch provider on repeated failure" });
-    const rows: [string, Gtk.Widget][] = [["Preset", presetCombo], ["Provider URL", urlEntry], ["Model", modelEntry], ["API Key", keyBox], ["Health check (s)", intervalSpin]];
+    keyBox.add(this.keyEntry);
+    keyBox.add(this.showKey);
+    const rows: [string, Gtk.Widget][] = [["Preset", this.presetCombo], ["Provider URL", this.urlEntry], ["Model", this.modelEntry], ["API Key", keyBox],
+      ["Health check (s)", this.intervalSpin]];
     rows.forEach(([label, w], i) => {
       grid.attach(new Gtk.Label({ label, xalign: 1 }), 0, i, 1, 1);
       grid.attach(w, 1, i, 1, 1);
     });
-    grid.attach(autoRestart, 1, rows.length, 1, 1);
-    grid.attach(autoSwitch, 1, rows.length + 1, 1, 1);
-    const saveButton = new Gtk.Button({ label: "Save Configuration" });
-    saveButton.get_style_context().add_class("suggested-action");
-    grid.attach(saveButton, 1, rows.length + 2, 1, 1);
+    grid.attach(this.autoRestart, 1, rows.length, 1, 1);
+    grid.attach(this.autoSwitch, 1, rows.length + 1, 1, 1);
+    this.saveButton.get_style_context().add_class("suggested-action");
+    grid.attach(this.saveButton, 1, rows.length + 2, 1, 1);
     frame.add(grid);
     box.add(frame);
 
-    const statsLabel = new Gtk.Label({ xalign: 0, selectable: true });
-    box.add(statsLabel);
+    box.add(this.statsLabel);
     const incidents = new Gtk.Frame({ label: "Recent Incidents" });
-    const incidentsBuffer = new Gtk.TextBuffer();
-    const view = new Gtk.TextView({ buffer: incidentsBuffer, editable: false, monospace: true, wrap_mode: Gtk.WrapMode.WORD_CHAR });
+    const view = new Gtk.TextView({ buffer: this.incidentsBuffer, editable: false, monospace: true, wrap_mode: Gtk.WrapMode.WORD_CHAR });
     const scroller = new Gtk.ScrolledWindow({ vexpand: true, min_content_height: 200 });
     scroller.add(view);
     incidents.add(scroller);
@@ -130,38 +112,32 @@ export class MonitorWindow extends Gtk.Window {
 
     // What the proxy learned to leave out for each provider (kept 24 h); Clear forgets one provider's lessons.
     const capsFrame = new Gtk.Frame({ label: "Provider Quirks (provider-caps.json)" });
-    const capsList = new Gtk.ListBox({ selection_mode: Gtk.SelectionMode.NONE });
     const capsScroller = new Gtk.ScrolledWindow({ min_content_height: 100, max_content_height: 160, propagate_natural_height: true });
-    capsScroller.add(capsList);
+    capsScroller.add(this.capsList);
     capsFrame.add(capsScroller);
     box.add(capsFrame);
 
     const buttons = new Gtk.Box({ spacing: 6 });
-    const viewLogButton = new Gtk.Button({ label: "View Monitoring Log" });
-    const clearButton = new Gtk.Button({ label: "Clear Incident Store" });
-    const exportButton = new Gtk.Button({ label: "Export Incident Report" });
     const closeButton = new Gtk.Button({ label: "Close" });
-    for (const b of [viewLogButton, clearButton, exportButton]) buttons.add(b);
+    for (const b of [this.viewLogButton, this.clearButton, this.exportButton]) buttons.add(b);
     buttons.pack_end(closeButton, false, false, 0);
     box.add(buttons);
     this.add(box);
-    Object.assign(self, { enabledSwitch, presetCombo, urlEntry, modelEntry, keyEntry, showKey, intervalSpin, autoRestart, autoSwitch,
-      saveButton, statsLabel, statusLabel, incidentsBuffer, viewLogButton, clearButton, exportButton, capsList });
 
-    presetCombo.connect("changed", () => {
-      const preset = AI_MODEL_PRESETS.find((p) => p.label === presetCombo.get_active_id());
+    this.presetCombo.connect("changed", () => {
+      const preset = AI_MODEL_PRESETS.find((p) => p.label === this.presetCombo.get_active_id());
       if (preset) {
-        urlEntry.set_text(preset.url);
-        modelEntry.set_text(preset.model);
+        this.urlEntry.set_text(preset.url);
+        this.modelEntry.set_text(preset.model);
       }
     });
-    enabledSwitch.connect("notify::active", () => {
+    this.enabledSwitch.connect("notify::active", () => {
       if (!this.#loading) void this.save();
     });
-    saveButton.connect("clicked", () => void this.save());
-    viewLogButton.connect("clicked", () => this.#openLog());
-    clearButton.connect("clicked", () => this.#askClear());
-    exportButton.connect("clicked", () => this.#chooseExport());
+    this.saveButton.connect("clicked", () => void this.save());
+    this.viewLogButton.connect("clicked", () => this.#openLog());
+    this.clearButton.connect("clicked", () => this.#askClear());
+    this.exportButton.connect("clicked", () => this.#chooseExport());
     closeButton.connect("clicked", () => this.destroy());
   }
 
@@ -188,9 +164,11 @@ export class MonitorWindow extends Gtk.Window {
   async save(): Promise<void> {
     try {
       await this.monitoring.save(this.settings(), this.keyEntry.get_text().trim());
+      this.errorBar.clear();
       this.statusLabel.set_text(`Configuration saved. Watchdog ${this.monitoring.watchdog?.running ? "running" : "off"}.`);
     } catch (e) {
       this.statusLabel.set_text(`Could not save: ${(e as Error).message}`);
+      this.errorBar.showError("Could not save the AI Monitoring settings", e);
     }
   }
 
@@ -270,7 +248,7 @@ export class MonitorWindow extends Gtk.Window {
     try {
       Gio.AppInfo.launch_default_for_uri(uri, null);
     } catch (e) {
-      this.statusLabel.set_text(`Could not open ${this.ctx.paths.monitoringLog}: ${(e as Error).message}`);
+      this.errorBar.showError(`Could not open ${this.ctx.paths.monitoringLog}`, e);
     }
   }
 
@@ -289,32 +267,27 @@ export class MonitorWindow extends Gtk.Window {
   }
 
   clearStore(): void {
-    const watchdog = this.monitoring.watchdog;
-    const path = this.ctx.paths.incidentStore;
-    if (GLib.file_test(path, GLib.FileTest.EXISTS))
-      Gio.File.new_for_path(path).copy(Gio.File.new_for_path(`${path}.cleared-${GLib.DateTime.new_now_local().format("%Y%m%d-%H%M%S")}`), Gio.FileCopyFlags.OVERWRITE, null, null);
-    if (watchdog) watchdog.incidents.save({ ...emptyStore(), stats: watchdog.incidents.data.stats });
-    else writeFileAtomic(path, `${JSON.stringify(emptyStore(), null, 2)}\n`, 0o600);
+    try {
+      // The running watchdog's store, or the file itself when the watchdog is not running.
+      const file = this.monitoring.watchdog?.incidents ?? new IncidentFile(this.ctx.paths.incidentStore, (m) => this.ctx.log.write(m));
+      if (!this.monitoring.watchdog) file.load();
+      file.clear();
+    } catch (e) {
+      this.errorBar.showError("Could not clear the incident store", e);
+      return;
+    }
     this.statusLabel.set_text("Incident store cleared (a copy was kept).");
     this.refresh();
   }
 
   /** A readable report: settings (no key), stats, incidents and the recent monitoring log. */
   exportReport(path: string): void {
-    const store = this.#store();
-    const c = this.monitoring.config ?? DEFAULT_MONITORING;
-    const log = (() => {
-      try {
-        return new TextDecoder().decode(GLib.file_get_contents(this.ctx.paths.monitoringLog)[1]).split("\n").slice(-200).join("\n");
-      } catch {
-        return "(no monitoring log yet)";
-      }
-    })();
-    const text = [`# Codex Launcher — AI Monitoring incident report`, `Generated ${new Date().toISOString()}`, "",
-      "## Settings", `enabled=${c.enabled} model=${c.model || "(none)"} provider_url=${c.provider_url || "(none)"} interval=${c.health_check_interval_s}s auto_restart=${c.auto_restart_proxy} auto_switch=${c.auto_switch_provider}`, "",
-      "## Stats", `AI calls ${store.stats.ai_calls}, tokens ${store.stats.tokens_used}, cost $${store.stats.cost_usd.toFixed(4)}`, "",
-      "## Incidents", ...incidentLines(store), "", "## Recent monitoring log", "```", log, "```", ""].join("\n");
-    writeFileAtomic(path, text, 0o600);
+    try {
+      writeIncidentReport(this.ctx.paths, path, this.monitoring.config ?? DEFAULT_MONITORING, this.#store());
+    } catch (e) {
+      this.errorBar.showError(`Could not write the report to ${path}`, e);
+      return;
+    }
     this.statusLabel.set_text(`Report written to ${path}`);
   }
 

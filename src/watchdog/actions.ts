@@ -12,6 +12,7 @@ import type { ProxySpec, SupervisedProxy } from "../launcher/proxy-supervisor.js
 import { silenceBounds } from "../proxy/silence.js";
 import type { ActionId } from "./rules.js";
 import type { Signal } from "./signals.js";
+import { endpointReasoning } from "../lib/reasoning.js";
 
 export interface ActionDeps {
   paths: AppPaths;
@@ -110,7 +111,7 @@ export class ActionExecutor {
     const apiKey = await this.deps.endpoints.keyFor(next.name);
     this.deps.write(`switching provider: ${current} → ${next.name} (model ${model})`);
     const error = await this.#restart({ endpointName: next.name, backend: next.backend_type, targetUrl: next.base_url, apiKey,
-      models: next.models.length ? next.models : [model], model, forceModel: model }, `switching provider to ${next.name}`);
+      models: next.models.length ? next.models : [model], model, forceModel: model, reasoning: endpointReasoning(next) }, `switching provider to ${next.name}`);
     if (error) return error;
     await this.deps.refreshProfile();
     this.deps.alert("Switched provider", `${current} kept failing; requests now go to ${next.name} (${model}).`);

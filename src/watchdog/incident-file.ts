@@ -1,6 +1,6 @@
 // incident-store.json on disk: one owner, atomic writes, a corrupt file kept aside (with an alert) and a
 // fresh store started.
-import { readTextFile, setAside, writeFileAtomic } from "../lib/files.js";
+import { copyAside, readTextFile, setAside, writeFileAtomic } from "../lib/files.js";
 import { emptyStore, parseIncidentStore, serializeIncidentStore, type IncidentStoreData } from "./incidents.js";
 
 export class IncidentFile {
@@ -27,5 +27,12 @@ export class IncidentFile {
   save(data: IncidentStoreData): void {
     this.data = data;
     writeFileAtomic(this.path, serializeIncidentStore(data), 0o600);
+  }
+
+  /** Forgets every learned pattern (the AI usage stats stay); the old file is kept as a dated copy. */
+  clear(): string | null {
+    const copy = copyAside(this.path, "cleared");
+    this.save({ ...emptyStore(), stats: this.data.stats });
+    return copy;
   }
 }

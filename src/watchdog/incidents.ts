@@ -169,3 +169,13 @@ export function recordAiUsage(data: IncidentStoreData, tokens: number, costUsd: 
 export function costThisMonth(data: IncidentStoreData, month: string): number {
   return data.stats.month === month ? data.stats.cost_month_usd : 0;
 }
+
+/** The incident lines of the original window, newest first, with a 10-cell success bar. */
+export function incidentLines(store: IncidentStoreData): string[] {
+  const rows = Object.entries(store.incidents).sort((a, b) => b[1].last_seen.localeCompare(a[1].last_seen));
+  return rows.map(([pattern, i]) => {
+    const rate = successRate(i);
+    const cells = Math.min(10, Math.round(rate * 10));
+    return `[${i.last_seen.slice(0, 16)}] ${pattern} (${i.fault_ids.join(", ")})\n   fix=${i.fix} success_rate=${Math.round(rate * 100)}% [${"+".repeat(cells)}${"-".repeat(10 - cells)}] seen=${i.occurrences}x`;
+  });
+}

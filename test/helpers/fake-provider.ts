@@ -84,12 +84,25 @@ function anthropicFrames(reply: { text?: string; thinking?: string; calls?: Tool
   return frames;
 }
 
+/** The same answer as one non-streamed chat.completion (a provider that ignores `stream: true`). */
+function wholeCompletion(reply: Reply): Reply {
+  if (reply.kind !== "text" && reply.kind !== "tools") return reply;
+  const message = reply.kind === "text" ? { role: "assistant", content: reply.text }
+    : { role: "assistant", content: reply.text ?? null, tool_calls: reply.calls.map((c, i) => ({ id: c.id ?? `call_${i}`, type: "function", function: { name: c.name, arguments: c.arguments } })) };
+  return { kind: "json", body: { id: "chatcmpl-whole", object: "chat.completion", created: 1, model: "fake-upstream",
+    choices: [{ index: 0, message, finish_reason: reply.kind === "text" ? "stop" : "tool_calls" }], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } } };
+}
+
 export class FakeProvider {
   readonly requests: Recorded[] = [];
   readonly script: Reply[] = [];
   readonly #server = new Soup.Server({});
   readonly #gc = new GcScheduler();
   #fallback: Reply = { kind: "text", text: "ok" };
+  #requiredKey: string | null = null;
+  #models = ["fake-a", "fake-b"];
+  #streams = true;
+  #callsTools = false;
   port = 0;
 
   constructor() {
@@ -117,6 +130,30 @@ export class FakeProvider {
     return this;
   }
 
+  /** Every request without `Authorization: Bearer <key>` gets a 401 (as a provider refusing a key). */
+  requireKey(key: string): this {
+    this.#requiredKey = key;
+    return this;
+  }
+
+  /** What GET /models lists. */
+  listModels(ids: string[]): this {
+    this.#models = ids;
+    return this;
+  }
+
+  /** false: a provider without SSE — a request asking to stream gets one whole chat.completion JSON. */
+  streams(on: boolean): this {
+    this.#streams = on;
+    return this;
+  }
+
+  /** true: a request offering tools (with nothing scripted) is answered by a call of its first tool. */
+  callsTools(on: boolean): this {
+    this.#callsTools = on;
+    return this;
+  }
+
   chatRequests(): Recorded[] {
     return this.requests.filter((r) => r.path.endsWith("/chat/completions") || r.path.endsWith("/messages"));
   }
@@ -139,11 +176,18 @@ export class FakeProvider {
     const address = msg.get_remote_address() as Gio.InetSocketAddress | null;
     const record: Recorded = { method: msg.get_method(), path, query: msg.get_uri().get_query(), headers, body, remotePort: address?.get_port() ?? 0, clientGone: false };
     this.requests.push(record);
-    if (path.endsWith("/models")) {
-      this.#json(msg, 200, { object: "list", data: [{ id: "fake-a", object: "model" }, { id: "fake-b", object: "model" }] });
+    if (this.#requiredKey !== null && headers.authorization !== `Bearer ${this.#requiredKey}`) {
+      this.#json(msg, 401, { error: { message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" } });
       return;
     }
-    const reply = this.script.shift() ?? this.#fallback;
+    if (path.endsWith("/models")) {
+      this.#json(msg, 200, { object: "list", data: this.#models.map((id) => ({ id, object: "model" })) });
+      return;
+    }
+    const offered = (body as { tools?: { function?: { name?: string }; name?: string }[] } | null)?.tools ?? [];
+    let reply = this.script.shift() ?? (this.#callsTools && offered.length
+      ? { kind: "tools", calls: [{ name: offered[0].function?.name ?? offered[0].name ?? "tool", arguments: "{}" }] } : this.#fallback);
+    if (!this.#streams && (body as { stream?: boolean } | null)?.stream) reply = wholeCompletion(reply);
     msg.connect("disconnected", () => (record.clientGone = true));
     // A write that fails ends the exchange with "finished" (not always "disconnected"): finished before
     // the whole reply was written means the client hung up.

@@ -1,6 +1,8 @@
 // Helpers for specs that drive real GTK widgets (run under Xvfb).
+import GLib from "gi://GLib";
 import Gtk from "gi://Gtk?version=3.0";
-import { delay } from "./process.js";
+import { delay, run } from "./process.js";
+import { REPO_ROOT } from "./repo.js";
 
 let initialised = false;
 export function initGtk(): void {
@@ -53,4 +55,19 @@ export function findButton(root: Gtk.Widget, label: string): Gtk.Button {
  */
 export async function settle(ms = 50): Promise<void> {
   await delay(ms);
+}
+
+/**
+ * Saves what a person sees of the window titled exactly `title` into test-artifacts/`file` (xdotool
+ * finds it, ImageMagick's import grabs it from the X server).
+ */
+export async function screenshot(title: string, file: string): Promise<string> {
+  const dir = `${REPO_ROOT}/test-artifacts`;
+  GLib.mkdir_with_parents(dir, 0o755);
+  const id = (await run(["xdotool", "search", "--onlyvisible", "--name", `^${title.replace(/[()[\]]/g, "\\$&")}$`])).stdout.trim().split("\n")[0];
+  if (!id) throw new Error(`no visible window titled '${title}'`);
+  const path = `${dir}/${file}`;
+  const r = await run(["import", "-window", id, path]);
+  if (r.exitCode !== 0) throw new Error(`import failed: ${r.stderr}`);
+  return path;
 }

@@ -256,7 +256,7 @@ describe("launcher flow", () => {
     ctx = await makeTestContext(home);
     win = new LauncherWin(app, ctx);
     await settle();
-    expect(win.banner.get_text()).toMatch(/endpoints\.json could not be read \(not valid JSON.*kept as .*endpoints\.json\.corrupt-/);
+    expect(win.errorText()).toMatch(/^Your endpoints file could not be used: .*endpoints\.json could not be read \(not valid JSON.*kept as .*endpoints\.json\.corrupt-/);
     const aside = lsDir(home.paths.codexHome).find((f) => f.startsWith("endpoints.json.corrupt-"))!;
     expect(read(`${home.paths.codexHome}/${aside}`)).toBe(broken);
     expect(GLib.file_test(home.paths.endpointsFile, GLib.FileTest.EXISTS)).toBeFalse();

@@ -97,8 +97,10 @@ describe("LauncherWin", () => {
   it("tells a first-time user to add an endpoint and keeps the launch buttons off", async () => {
     win = new LauncherWin(app, ctx);
     await settle();
-    expect(win.banner.get_visible()).toBeTrue();
-    expect(win.banner.get_text()).toContain("No endpoints yet");
+    expect(win.welcoming).toBeTrue();
+    expect(win.stack.get_visible_child_name()).toBe("welcome");
+    expect(win.welcomeAddButton.get_mapped()).toBeTrue();
+    expect(win.welcomeKeys.get_text()).toContain("API keys will be kept in ");
     expect(win.launchCliButton.get_sensitive()).toBeFalse();
     expect(win.proxyButton.get_sensitive()).toBeFalse();
   });

@@ -16,6 +16,7 @@ import type { PoolRouter } from "../bgp/router.js";
 import { describeUpstreamError, isContextLengthError } from "../errors.js";
 import { sendError, sendJson } from "../http.js";
 import { DEFAULT_MAX_DEPTH, parseResponsesBody } from "../intake.js";
+import { applyReasoning, type ReasoningSetting } from "../../lib/reasoning.js";
 import { FAILURE_KINDS, formatLogLine, type FailureKind } from "../log-lines.js";
 import type { ProxyMetrics, UpstreamErrorKind } from "../metrics.js";
 import type { ResponseStore } from "../response-store.js";
@@ -92,6 +93,8 @@ export interface ResponsesRouteDeps {
   /** The provider key in usage-stats.json (host, or bgp:<pool>) and the launcher's name for it. */
   usageProvider: string;
   usageLabel: string;
+  /** The endpoint's reasoning setting, applied to every request before translation. */
+  reasoning?: ReasoningSetting;
 }
 
 const MAX_ERROR_BODY = 1024 * 1024;
@@ -253,6 +256,7 @@ export class ResponsesRoute {
     const intake = parseResponsesBody(raw, { maxBodyBytes: deps.maxBodyBytes, maxDepth: DEFAULT_MAX_DEPTH }, deps.forceModel);
     if (!intake.ok) return reply(intake.status, intake.message, intake.code);
     const request = intake.request;
+    applyReasoning(request, deps.reasoning);
     let input: InputItem[] = intake.input;
     if (typeof request.previous_response_id === "string") {
       const history = deps.store.history(request.previous_response_id, Date.now());
