@@ -3,7 +3,7 @@
 // replaces is kept aside — endpoints.json and bgp-pools.json as dated copies, a replaced key under a
 // dated name in the same key store.
 import GLib from "gi://GLib";
-import { parsePools } from "../lib/bgp-pools.js";
+import { parsePools, type PoolRoute } from "../lib/bgp-pools.js";
 import { copyAside, readTextFile, writeFileAtomic } from "../lib/files.js";
 import { APP_VERSION } from "../lib/version.js";
 import type { AppContext } from "./app-context.js";
@@ -18,26 +18,25 @@ export interface ExportResult {
 }
 
 /**
- * The pools as bgp-pools.json holds them (null when there is none), with the keys of hand-given routes
- * written into their routes when keys are exported (they live in the key store, not in the file).
+ * bgp-pools.json as it is (null when there is none; fields this version does not know are kept), with
+ * the keys of hand-given routes written into their routes when keys are exported (they live in the key
+ * store, not in the file).
  */
 async function exportedPools(ctx: AppContext, includeKeys: boolean): Promise<unknown> {
   const text = readTextFile(ctx.paths.poolsFile);
   if (text === null || !text.trim()) return null;
-  let doc;
+  let raw: { pools?: { name?: unknown; routes?: Record<string, unknown>[] }[] };
   try {
-    doc = parsePools(text);
+    parsePools(text);
+    raw = JSON.parse(text);
   } catch (e) {
     throw new Error(`${ctx.paths.poolsFile} cannot be read (${(e as Error).message}); fix it or move it away before exporting`);
   }
-  if (!includeKeys) return doc;
-  const pools = [];
-  for (const pool of doc.pools) {
-    const routes = [];
-    for (const r of pool.routes) routes.push(r.endpoint_name ? r : { ...r, api_key: await ctx.pools.keyFor(pool.name, r) });
-    pools.push({ ...pool, routes });
-  }
-  return { ...doc, pools };
+  if (!includeKeys) return raw;
+  for (const pool of raw.pools ?? [])
+    for (const route of pool.routes ?? [])
+      if (!route.endpoint_name) route.api_key = await ctx.pools.keyFor(String(pool.name), route as unknown as PoolRoute);
+  return raw;
 }
 
 /** Writes the setup to `path` (mode 0600: it may hold keys, and always holds the endpoints' URLs). */

@@ -50,8 +50,10 @@ export function installAppActions(app: Gtk.Application, handlers: AppActionHandl
 /**
  * Each overlay's shortcut widgets, to list what it shows without walking GTK's internal widgets (JS
  * wrappers made for those during a walk draw g_closure_unref criticals from gjs 1.74 at finalization).
+ * A strong map, emptied when the overlay is destroyed: a WeakMap would lose the entry whenever a
+ * collection drops the overlay's JS wrapper (GTK holds the window; get_help_overlay() then makes a new one).
  */
-const shown = new WeakMap<object, Gtk.ShortcutsShortcut[]>();
+const shown = new Map<Gtk.ShortcutsWindow, Gtk.ShortcutsShortcut[]>();
 
 /** The help overlay (Gtk.ShortcutsWindow) built from the same table. */
 export function buildShortcutsWindow(): Gtk.ShortcutsWindow {
@@ -73,6 +75,7 @@ export function buildShortcutsWindow(): Gtk.ShortcutsWindow {
   // The typings mix two Gdk versions for ShortcutsWindow; it is a Gtk.Widget at run time.
   window.add(section as unknown as Gtk.Widget);
   shown.set(window, items);
+  window.connect("destroy", () => shown.delete(window));
   return window;
 }
 
