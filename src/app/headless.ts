@@ -104,7 +104,14 @@ export async function runHeadless(options: HeadlessOptions): Promise<number> {
   const notify = (title: string, body: string, action?: AlertAction) => {
     // No window to click in: say where the action is.
     printerr(`[${stamp()}] ALERT: ${title} — ${body}${action ? ` (${action.label}: open Codex Launcher → Manage Endpoints → '${action.target}')` : ""}`);
-    GLib.spawn_async(null, ["notify-send", "--app-name=Codex Launcher", title, body], null, GLib.SpawnFlags.SEARCH_PATH | GLib.SpawnFlags.STDOUT_TO_DEV_NULL | GLib.SpawnFlags.STDERR_TO_DEV_NULL, null);
+    // notify-send (libnotify-bin) is not a dependency: without it the stderr line above is the alert.
+    // Its spawn error must not escape, or the watchdog's alert is cut short (its monitoring.log line is
+    // never written) and ends as an unhandled promise rejection.
+    try {
+      GLib.spawn_async(null, ["notify-send", "--app-name=Codex Launcher", title, body], null, GLib.SpawnFlags.SEARCH_PATH | GLib.SpawnFlags.STDOUT_TO_DEV_NULL | GLib.SpawnFlags.STDERR_TO_DEV_NULL, null);
+    } catch {
+      // no desktop notifications on this machine
+    }
   };
   // Monthly budgets are watched here too (80 % and 100 %).
   const budgets = new BudgetWatcher(paths, ctx.usageFeed, ctx.usageSettings, (title, body) => notify(title, body));

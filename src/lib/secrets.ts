@@ -2,7 +2,7 @@
 // (headless sessions, minimal desktops). Keys never go to logs.
 import type Gio from "gi://Gio";
 import GLib from "gi://GLib";
-import { readTextFile, writeFileAtomic } from "./files.js";
+import { ensurePrivateDir, readTextFile, writeFileAtomic } from "./files.js";
 
 export interface SecretStore {
   readonly kind: "keyring" | "file";
@@ -113,13 +113,24 @@ export class FileSecretStore implements SecretStore {
   async store(account: string, secret: string): Promise<void> {
     const secrets = this.#read();
     secrets[account] = secret;
-    writeFileAtomic(this.path, `${JSON.stringify({ version: 1, secrets }, null, 2)}\n`, 0o600);
+    this.#write(secrets);
   }
 
   async clear(account: string): Promise<void> {
     const secrets = this.#read();
     if (!(account in secrets)) return;
     delete secrets[account];
+    this.#write(secrets);
+  }
+
+  #write(secrets: Record<string, string>): void {
+    // Its directory (~/.codex, which Codex creates 0755) is made private too: the profile write does so,
+    // but with --no-config nothing else would, and a key file belongs in a 0700 directory.
+    try {
+      ensurePrivateDir(GLib.path_get_dirname(this.path));
+    } catch {
+      // A directory that is not ours to change: the key file itself is still 0600.
+    }
     writeFileAtomic(this.path, `${JSON.stringify({ version: 1, secrets }, null, 2)}\n`, 0o600);
   }
 }

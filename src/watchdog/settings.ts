@@ -15,7 +15,33 @@ function legacyConfig(ctx: AppContext): { config: unknown; apiKey: string } {
   }
 }
 
+/**
+ * A diagnostic model's key left in plain text in the ai_monitoring section (the original app kept it
+ * there) moves to the secret store, as endpoint keys do at start (EndpointsStore.settleKeys): without
+ * this, --headless and the window both left it in endpoints.json for good, since only the AI Monitor
+ * window's Save ever wrote the section back. A different key already in the store is the one used; the
+ * file's is then left alone (nothing is destroyed) and the user is told. Returns a line for the log.
+ */
+async function settleMonitoringKey(ctx: AppContext): Promise<string | null> {
+  const section = ctx.endpoints.doc.ai_monitoring as Record<string, unknown> | undefined;
+  if (!section || typeof section !== "object" || typeof section.api_key !== "string" || section.api_key === "") return null;
+  const plain = section.api_key;
+  try {
+    const stored = await ctx.secrets.lookup(KEY_ACCOUNT);
+    if (stored && stored !== plain)
+      return `the AI Monitoring key in ${ctx.endpoints.path} differs from the one kept in ${ctx.secrets.where}, which is used; the file's is left there: remove it`;
+    if (!stored) await ctx.secrets.store(KEY_ACCOUNT, plain, "Codex Launcher AI Monitoring key");
+    const { api_key: _moved, ...rest } = section;
+    ctx.endpoints.save({ ...ctx.endpoints.doc, ai_monitoring: rest });
+    return `moved the AI Monitoring key from ${ctx.endpoints.path} to ${ctx.secrets.where}`;
+  } catch (e) {
+    return `the AI Monitoring key could not be moved to ${ctx.secrets.where} and stays in ${ctx.endpoints.path} for now (${(e as Error).message})`;
+  }
+}
+
 export async function loadMonitoringSettings(ctx: AppContext): Promise<{ config: MonitoringConfig; apiKey: string }> {
+  const settled = await settleMonitoringKey(ctx);
+  if (settled) ctx.log.write(settled);
   const section = ctx.endpoints.doc.ai_monitoring;
   const legacy = section ? { config: null, apiKey: "" } : legacyConfig(ctx);
   const config = readMonitoringConfig(section, legacy.config);
