@@ -62,10 +62,14 @@ describe("security: hostile input", () => {
   let dir: string;
   const auth = `Authorization: Bearer ${TOKEN}`;
   /** The proxy collects garbage between requests: a few ordinary ones, and a moment. */
-  const settleMemory = async () => {
+  /** Some ordinary requests, then quiet: gjs runs a shrinking collection of its own after about 10 s
+   * idle (measured: the JS heap's spare chunks, about 13 MB after multi-megabyte parses, go back then). */
+  const QUIET_MS = 12000;
+  const settleMemory = async (quietMs = 2000) => {
     for (let i = 0; i < 20; i++) await rawPost(proxy.port, "/v1/responses", JSON.stringify({ model: "m", input: "settle" }), [auth]);
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, quietMs));
     for (let i = 0; i < 5; i++) await rawPost(proxy.port, "/v1/responses", JSON.stringify({ model: "m", input: "settle" }), [auth]);
+    if (quietMs > 2000) await new Promise((r) => setTimeout(r, 500));
   };
   const healthy = async () => (await rawRequest(proxy.port, `GET /health HTTP/1.1\r\nHost: 127.0.0.1:${proxy.port}`)).status === 200;
 
@@ -89,6 +93,7 @@ describe("security: hostile input", () => {
     const longContext = JSON.stringify({ model: "m", input: "\u0000".repeat(1024 * 1024), stream: true });
     for (let i = 0; i < 3; i++) await rawPost(proxy.port, "/v1/responses", longContext, [auth]);
     for (let i = 0; i < 30; i++) await rawPost(proxy.port, "/v1/responses", warm, [auth]);
+    await settleMemory(QUIET_MS);
     const before = rssMb(proxy.child.pid);
     const replay = async () => {
       // The corpus is generated and sent by one node process (raw-http-batch.mjs).
@@ -102,7 +107,7 @@ describe("security: hostile input", () => {
     const first = await replay();
     const count = first.length;
     expect(count).toBeGreaterThanOrEqual(500);
-    await settleMemory();
+    await settleMemory(QUIET_MS);
     const between = rssMb(proxy.child.pid);
     const second = await replay();
     expect(second.length).toBe(count);
@@ -120,17 +125,17 @@ describe("security: hostile input", () => {
       last = r.rss;
     }
     if (growth.length) print(`        (first pass, RSS grew at: ${growth.join("; ")})`);
-    await settleMemory();
+    await settleMemory(QUIET_MS);
     const after = rssMb(proxy.child.pid);
     print(`        (2 × ${count} requests; statuses ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(", ")}; ` +
       `RSS ${before.toFixed(1)} MB before, ${between.toFixed(1)} MB after the first pass, ${after.toFixed(1)} MB after the second)`);
     expect(serverErrors).toEqual([]);
     expect(await healthy()).toBeTrue();
-    // Nothing piles up: a second pass of the whole corpus leaves the memory where the first left it.
+    // Within 10 MB of where it started (measured +5 MB), and nothing piles up: a second pass leaves the
+    // memory about where the first left it (what grows is the bounded response store and metrics). The
+    // proxy's fixed 4 KB mmap threshold (malloc-env.ts) is what lets multi-megabyte bodies go back.
+    expect(between - before).toBeLessThan(10);
     expect(after - between).toBeLessThan(10);
-    // The first exposure to multi-megabyte parses raises the allocator's high-water mark once (glibc
-    // heap and SpiderMonkey chunks, measured +13 to +16 MB); it is bounded, and reused afterwards.
-    expect(between - before).toBeLessThan(25);
     const internal = new TextDecoder().decode(GLib.file_get_contents(`${dir}/proxy.log`)[1]).split("\n").filter((l) => l.includes("internal_error"));
     expect(internal.map((l) => l.slice(0, 400))).toEqual([]);
   }, 240000);
