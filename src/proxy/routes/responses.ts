@@ -135,10 +135,13 @@ export class ResponsesRoute {
         const out = new StreamingResponse(msg, deps.maxStreamBufferBytes);
         out.begin("text/event-stream", { "x-request-id": id });
         out.onClose(() => cancellable.cancel());
+        // Everything translated from one upstream read leaves as one chunk: one append, one unpause.
         const emit = async (events: ResponsesEvent[]) => {
           if (events.length === 0) return;
           if (ttfbMs === null) ttfbMs = Date.now() - started;
-          await out.write(events.map((e) => formatSse(e.type, e)).join(""));
+          let text = "";
+          for (const e of events) text += formatSse(e.type, e);
+          await out.write(text);
         };
         outcome = await this.#pumpAll(id, call, upstreamReply, translator, stream, clientAuth, cancellable, emit);
         if (out.closed && outcome !== "completed") outcome = "client_gone";
@@ -268,11 +271,13 @@ export class ResponsesRoute {
         const parser = framing === "json-lines" ? new JsonLinesParser(deps.maxStreamBufferBytes) : new SseParser(deps.maxStreamBufferBytes);
         let done = false;
         let chunk: Uint8Array | null;
+        // One iteration per socket read: every complete message it brought is translated, and the
+        // events go to the client in one write before the next read.
         for (chunk = await reader.next(); chunk && !done; chunk = done ? null : await reader.next()) {
           deps.gc.processed(chunk.length);
           const events: ResponsesEvent[] = [];
           for (const message of parser.feed(decoder.decode(chunk))) {
-            if (message.data.trim() === "[DONE]") {
+            if (isDoneMarker(message.data)) {
               done = true;
               break;
             }
@@ -283,7 +288,8 @@ export class ResponsesRoute {
               deps.log.write(`req=${id} stream error: skipped an unparseable chunk: ${message.data.slice(0, 200)}`);
               continue;
             }
-            events.push(...translator.message(data, message.event));
+            const translated = translator.message(data, message.event);
+            for (let i = 0; i < translated.length; i++) events.push(translated[i]);
             if (translator.ended) {
               done = true;
               break;
@@ -293,8 +299,8 @@ export class ResponsesRoute {
         }
         if (!done) {
           const tail = parser.feed(decoder.end()).concat(parser.end());
-          done = tail.some((m) => m.data.trim() === "[DONE]");
-          await emit(tail.flatMap((m) => (m.data.trim() === "[DONE]" ? [] : safeMessage(translator, m.data, m.event))));
+          done = tail.some((m) => isDoneMarker(m.data));
+          await emit(tail.flatMap((m) => (isDoneMarker(m.data) ? [] : safeMessage(translator, m.data, m.event))));
         } else {
           // Read to the end of the body so the pooled connection can be reused for the next request.
           while (await reader.next());
@@ -328,6 +334,11 @@ export class ResponsesRoute {
       await reader.close(drained);
     }
   }
+}
+
+/** OpenAI-style end marker; checked before JSON.parse, cheaply (most messages are long JSON objects). */
+function isDoneMarker(data: string): boolean {
+  return data.length <= 16 && data.trim() === "[DONE]";
 }
 
 function safeMessage(translator: ReplyTranslator, data: string, event: string | null): ResponsesEvent[] {
