@@ -62,22 +62,23 @@ export class StreamingResponse {
   }
 
   /**
-   * Queues text as one chunk; resolves once the queue is within the bound again (immediately in the
-   * usual case). Callers batch: everything translated from one upstream read is one write.
+   * Queues text as one chunk. Returns nothing in the usual case, or a promise to wait for when the
+   * client is slow and the queue is at its bound (no promise per write: each promise job costs gjs a
+   * main-loop wake-up). Callers batch: everything translated from one upstream read is one write.
    */
-  async write(text: string): Promise<void> {
-    if (this.closed || text === "") return;
+  write(text: string): Promise<void> | undefined {
+    if (this.closed || text === "") return undefined;
     const bytes = encoder.encode(text);
     this.#appended += bytes.length;
     // append() is soup_message_body_append_take: libsoup takes a copy of the array, no GBytes wrapper.
     this.#body!.append(bytes);
     this.msg.unpause();
     this.writes++;
-    if (!this.#budget.appended(bytes.length)) return;
+    if (!this.#budget.appended(bytes.length)) return undefined;
     this.#budget.checked(this.#queueEmpty());
-    if (!this.#budget.mustWait) return;
+    if (!this.#budget.mustWait) return undefined;
     this.waits++;
-    await new Promise<void>((resolve) => {
+    return new Promise<void>((resolve) => {
       this.#drainWaiters.push(resolve);
       // Only a writer that must wait listens to each written chunk, and only until the queue is empty.
       if (!this.#drainHandler) this.#drainHandler = this.msg.connect("wrote-body-data", () => this.#onWritten());

@@ -14,9 +14,44 @@ import { bodyDecoder, findHeadEnd, formatRequestHead, HttpProtocolError, keepsAl
 import type { UpstreamErrorKind } from "./metrics.js";
 import { nextRetryDelay, parseRetryAfter, type RetryPolicy } from "./retry-policy.js";
 
-Gio._promisify(Gio.SocketClient.prototype, "connect_to_host_async", "connect_to_host_finish");
-Gio._promisify(Gio.OutputStream.prototype, "write_bytes_async", "write_bytes_finish");
-Gio._promisify(Gio.BufferedInputStream.prototype, "fill_async", "fill_finish");
+// No Gio._promisify here: gjs 1.74's wrapper runs `new Error()` on every call to keep the caller's
+// stack for error messages, and building that stack string cost more than the socket read itself (the
+// reads of a stream are its hottest path). These wrappers only resolve or reject.
+function fill(input: Gio.BufferedInputStream, priority: number, cancellable: Gio.Cancellable): Promise<number> {
+  return new Promise((resolve, reject) => {
+    input.fill_async(-1, priority, cancellable, (_source, result) => {
+      try {
+        resolve(input.fill_finish(result));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+function writeBytes(output: Gio.OutputStream, bytes: GLib.Bytes, cancellable: Gio.Cancellable): Promise<number> {
+  return new Promise((resolve, reject) => {
+    output.write_bytes_async(bytes, GLib.PRIORITY_DEFAULT, cancellable, (_source, result) => {
+      try {
+        resolve(output.write_bytes_finish(result));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+function connect(client: Gio.SocketClient, host: string, port: number, cancellable: Gio.Cancellable): Promise<Gio.SocketConnection> {
+  return new Promise((resolve, reject) => {
+    client.connect_to_host_async(host, port, cancellable, (_source, result) => {
+      try {
+        resolve(client.connect_to_host_finish(result));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
 
 export class UpstreamError extends Error {
   override name = "UpstreamError";
@@ -57,8 +92,20 @@ export const MAX_CONNECTIONS_PER_HOST = 128;
 const IDLE_CONNECTION_MS = 60_000;
 /** A response head larger than this is not a provider's. */
 const MAX_HEAD_BYTES = 64 * 1024;
-/** What one read may return: an answer of a few hundred tokens arrives in one or two reads. */
-const READ_BUFFER_BYTES = 64 * 1024;
+/**
+ * What one read may return: about 70 streamed tokens, more than a fast provider sends between two
+ * reads. Each pooled connection keeps this buffer, so it is not larger (128 × 64 KB cost megabytes of
+ * heap that glibc never gave back).
+ */
+const READ_BUFFER_BYTES = 16 * 1024;
+
+/**
+ * Streamed bodies are read below the main loop's default priority, so that everything a new request
+ * needs (libsoup reading it, our upstream request, its response head, the first write to its client)
+ * and the writes of chunks already translated go first. Under load this keeps the first byte quick,
+ * writes drain before more is read, and reads that wait a little return more tokens at once.
+ */
+const BODY_READ_PRIORITY = GLib.PRIORITY_HIGH_IDLE;
 
 /** Maps a GLib error from connecting or reading to a kind the logs and the watchdog understand. */
 export function classifyGError(error: unknown): { kind: UpstreamErrorKind; message: string } {
@@ -90,6 +137,13 @@ function sleep(ms: number, cancellable: Gio.Cancellable): Promise<boolean> {
   });
 }
 
+/**
+ * The socket's stream is a GSocketOutputStream (or a TLS one), types gjs does not know, so it wraps it
+ * as a plain Gio.OutputStream; the interface method is called through the interface itself.
+ */
+const writeNonblocking = Gio.PollableOutputStream.prototype.write_nonblocking as unknown as
+  (this: Gio.OutputStream, buffer: Uint8Array, cancellable: Gio.Cancellable | null) => number;
+
 /** One keep-alive connection to a provider. */
 class Connection {
   readonly input: Gio.BufferedInputStream;
@@ -103,7 +157,10 @@ class Connection {
     // read_bytes_async leaks each GBytes it returns in gjs 1.74.
     this.input = new Gio.BufferedInputStream({ base_stream: io.get_input_stream(), close_base_stream: false, buffer_size: READ_BUFFER_BYTES });
     this.output = io.get_output_stream();
+    this.fd = io.get_socket().get_fd();
   }
+
+  readonly fd: number;
 
   /**
    * An idle plain connection is usable while the server has sent nothing, not even its FIN. TLS
@@ -157,7 +214,7 @@ class ConnectionPool {
       if (open < this.maxPerHost) {
         this.#open.set(key, open + 1);
         try {
-          const io = (await this.#client(target.tls).connect_to_host_async(target.host, target.port, cancellable)) as unknown as Gio.SocketConnection;
+          const io = await connect(this.#client(target.tls), target.host, target.port, cancellable);
           // One write per request, but a large body is written in parts: Nagle would hold the last part
           // back until the provider acknowledges the previous one.
           io.get_socket().set_option(6 /* IPPROTO_TCP */, 1 /* TCP_NODELAY */, 1);
@@ -268,6 +325,12 @@ export class UpstreamBody {
     return this.#conn?.input ?? null;
   }
 
+  /** The plain socket's descriptor, to watch for readability; -1 for TLS (see BodyReader). */
+  get fd(): number {
+    const conn = this.#conn;
+    return conn && !conn.tls ? conn.fd : -1;
+  }
+
   /** Body bytes that arrived together with the response head. */
   takeLeftover(): Uint8Array | null {
     const rest = this.#leftover;
@@ -296,7 +359,7 @@ class StaleConnection extends Error {
 export class UpstreamClient {
   readonly #pool: ConnectionPool;
   /** The request bytes (head and body in one buffer), built once per request and reused by retries. */
-  readonly #payloads = new WeakMap<UpstreamRequest, GLib.Bytes>();
+  readonly #payloads = new WeakMap<UpstreamRequest, Uint8Array>();
 
   constructor(readonly userAgent: string, maxConnsPerHost = MAX_CONNECTIONS_PER_HOST) {
     this.#pool = new ConnectionPool(maxConnsPerHost, IDLE_CONNECTION_MS);
@@ -306,7 +369,7 @@ export class UpstreamClient {
   async send(request: UpstreamRequest, cancellable: Gio.Cancellable, headersTimeoutMs: number): Promise<UpstreamReply> {
     const target = parseHttpUrl(request.url);
     if (!target) throw new UpstreamError("other", `invalid upstream URL: ${request.url}`);
-    let payload: GLib.Bytes;
+    let payload: Uint8Array;
     try {
       payload = this.#payload(request, target);
     } catch (e) {
@@ -343,42 +406,52 @@ export class UpstreamClient {
       throw new UpstreamError(kind, text, e);
     } finally {
       clearTimeout(timer);
-      cancellable.disconnect(link);
+      if (!cancellable.is_cancelled()) cancellable.disconnect(link); // see BodyReader.#finish
     }
   }
 
-  #payload(request: UpstreamRequest, target: HttpTarget): GLib.Bytes {
+  #payload(request: UpstreamRequest, target: HttpTarget): Uint8Array {
     let payload = this.#payloads.get(request);
     if (payload) return payload;
     const headers = { ...request.headers };
     if (request.body && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = request.contentType ?? "application/json";
     const head = new TextEncoder().encode(formatRequestHead(request.method, target, headers,
       request.body ? request.body.length : request.method === "POST" ? 0 : null, this.userAgent));
-    let bytes = head;
+    payload = head;
     if (request.body && request.body.length > 0) {
-      // One buffer, one GLib.Bytes, one write: a 48 KB Codex turn is copied once on its way out.
-      bytes = new Uint8Array(head.length + request.body.length);
-      bytes.set(head);
-      bytes.set(request.body, head.length);
+      // One buffer, one write: a 48 KB Codex turn is copied once on its way out.
+      payload = new Uint8Array(head.length + request.body.length);
+      payload.set(head);
+      payload.set(request.body, head.length);
     }
-    payload = new GLib.Bytes(bytes);
     this.#payloads.set(request, payload);
     return payload;
   }
 
   /** Writes the request and reads the response head. */
-  async #exchange(conn: Connection, method: string, payload: GLib.Bytes, cancellable: Gio.Cancellable): Promise<UpstreamReply> {
+  async #exchange(conn: Connection, method: string, payload: Uint8Array, cancellable: Gio.Cancellable): Promise<UpstreamReply> {
     let answered = false;
     try {
-      const total = payload.get_size();
-      for (let written = 0; written < total;) {
-        const part = written === 0 ? payload : payload.new_from_bytes(written, total - written);
-        written += (await conn.output.write_bytes_async(part, GLib.PRIORITY_DEFAULT, cancellable)) as unknown as number;
+      // Straight into the socket when it has room (the usual case: no GLib.Bytes, no main-loop round
+      // trip before the request is on its way); what does not fit follows asynchronously.
+      let written = 0;
+      try {
+        written = writeNonblocking.call(conn.output, payload, null);
+      } catch (e) {
+        if (!(e instanceof GLib.Error && e.matches(Gio.IOErrorEnum, Gio.IOErrorEnum.WOULD_BLOCK))) throw e;
+      }
+      if (written < payload.length) {
+        const rest = new GLib.Bytes(payload.subarray(written));
+        const total = rest.get_size();
+        for (let done = 0; done < total;) {
+          const part = done === 0 ? rest : rest.new_from_bytes(done, total - done);
+          done += await writeBytes(conn.output, part, cancellable);
+        }
       }
       let buffer: Uint8Array | null = null;
       let searched = 0;
       for (;;) {
-        const filled = (await conn.input.fill_async(-1, GLib.PRIORITY_DEFAULT, cancellable)) as unknown as number;
+        const filled = await fill(conn.input, GLib.PRIORITY_DEFAULT, cancellable);
         if (filled <= 0) {
           if (!buffer) throw new StaleConnection("the provider closed the connection before answering");
           throw new HttpProtocolError("connection closed inside the response head");
@@ -458,10 +531,27 @@ export class UpstreamClient {
   }
 }
 
+/** Receives the body bytes of one socket read; a returned promise pauses reading until it settles. */
+export type ChunkHandler = (data: Uint8Array) => Promise<void> | undefined | void;
+
+/** Where a read delivers: false from `data` stops reading after this delivery. */
+interface Sink {
+  data(data: Uint8Array): boolean;
+  end(): void;
+  fail(error: unknown): void;
+}
+
 /**
  * Reads a body one socket read at a time (everything that arrived, chunk framing removed); fails with
  * kind "idle_timeout" when no byte arrives for `idleMs` (a provider that went silent must not hold the
  * stream open forever).
+ *
+ * On a plain connection, a streamed body is read from one main-loop watch on the socket that lives as
+ * long as the body: each time the socket is readable, one synchronous read takes what arrived (the
+ * socket has data, so it does not block) and hands it over, all within a single JS callback. An async
+ * read per chunk instead made a GTask, a GSource with its poll entries and a promise job per read, and
+ * GLib wakes its own main loop (an eventfd write) for each of those. TLS connections keep async reads:
+ * a readable socket does not mean a whole TLS record arrived.
  *
  * One watchdog timer per body, not per read: streams arrive a token at a time, and a GObject
  * cancellable, signal connection and GLib timer per token made the proxy slower with every request
@@ -473,9 +563,13 @@ export class BodyReader {
   #watchdog = 0;
   readonly #own = new Gio.Cancellable();
   #link = 0;
+  #watch = 0;
+  #sink: Sink | null = null;
 
   constructor(private readonly body: UpstreamBody, private readonly cancellable: Gio.Cancellable, private readonly idleMs: number) {
     this.#link = cancellable.connect(() => this.#own.cancel());
+    // A read waiting on the socket watch has no GIO operation to cancel: stop it here.
+    this.#own.connect(() => this.#onCancelled());
     if (cancellable.is_cancelled()) this.#own.cancel(); // cancelled before we listened
     const tick = Math.max(50, Math.min(1000, Math.floor(idleMs / 4)));
     this.#watchdog = GLib.timeout_add(GLib.PRIORITY_DEFAULT, tick, () => {
@@ -483,57 +577,198 @@ export class BodyReader {
       this.#timedOut = true;
       // Cancelling the request (not only this read) also ends the provider's connection: the silent
       // connection is closed instead of being kept for reuse.
+      this.#watchdog = 0;
       this.cancellable.cancel();
       this.#own.cancel();
-      this.#watchdog = 0;
       return GLib.SOURCE_REMOVE;
     });
   }
 
   /** The body bytes of the next socket read (several provider chunks when they arrived together), or null at the end. */
-  async next(): Promise<Uint8Array | null> {
+  next(): Promise<Uint8Array | null> {
+    return new Promise((resolve, reject) => this.#start({ data: (d) => (resolve(d), false), end: () => resolve(null), fail: reject }));
+  }
+
+  /**
+   * Hands every read to `handler` as it arrives, and resolves at the end of the body. No promise or
+   * main-loop round trip per read: the handler runs inside the socket's callback, and only a promise
+   * it returns (a slow client) pauses the reading.
+   */
+  stream(handler: ChunkHandler): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const sink: Sink = {
+        data: (data) => {
+          const wait = handler(data);
+          if (!wait) return true;
+          wait.then(() => this.#start(sink), (e) => this.#abort(sink, e));
+          return false;
+        },
+        end: resolve,
+        fail: reject,
+      };
+      this.#start(sink);
+    });
+  }
+
+  #start(sink: Sink): void {
     const body = this.body;
-    const decoder = body.decoder;
     try {
-      for (;;) {
-        if (decoder.done) {
-          this.#finish(true);
-          return null;
-        }
-        let raw = body.takeLeftover();
-        if (!raw) {
-          const input = body.input;
-          if (!input) throw new HttpProtocolError("the body was already closed");
-          const filled = (await input.fill_async(-1, GLib.PRIORITY_DEFAULT, this.#own)) as unknown as number;
-          this.#lastActivityMs = Date.now();
-          if (filled <= 0) {
-            decoder.end(); // throws when the provider hung up before the end of the body
-            this.#finish(true);
-            return null;
-          }
-          raw = input.peek_buffer();
-          input.skip(raw.length, null);
-        }
-        const data = decoder.decode(raw);
-        // The connection goes back to the pool as soon as its body is complete, before the client (who
-        // may send its next request at once) sees the last bytes.
-        if (decoder.done) this.#finish(true);
-        if (data.length > 0) return data;
+      for (let raw = body.takeLeftover(); raw; raw = body.takeLeftover()) {
+        if (!this.#deliver(sink, this.#decode(raw))) return;
       }
+      if (body.decoder.done) {
+        this.#finish(true);
+        sink.end();
+        return;
+      }
+      if (this.#own.is_cancelled()) throw new Error("cancelled");
+      const input = body.input;
+      const fd = body.fd;
+      if (!input) throw new HttpProtocolError("the body was already closed");
+      this.#sink = sink;
+      if (fd < 0) {
+        this.#readAsync(sink, input);
+        return;
+      }
+      this.#watch = GLib.unix_fd_add_full(BODY_READ_PRIORITY, fd, GLib.IOCondition.IN | GLib.IOCondition.HUP | GLib.IOCondition.ERR,
+        () => this.#onReadable(sink, input));
+      // GLib takes a source's poll entries out and back in around every dispatch, waking its own loop
+      // (two eventfd writes) each time, unless the source may recurse. Ours never runs a nested loop.
+      GLib.MainContext.default().find_source_by_id(this.#watch)?.set_can_recurse(true);
     } catch (e) {
-      this.#finish(false);
-      if (this.#timedOut) throw new UpstreamError("idle_timeout", `upstream timed out: no data for ${Math.round(this.idleMs / 1000)} s (stream idle timeout)`, e);
-      if (this.cancellable.is_cancelled()) throw new UpstreamError("client_gone", "stream cancelled: the client went away", e);
-      if (e instanceof HttpProtocolError) throw new UpstreamError("stream_error", `stream error: ${e.message}`, e);
-      const { kind, message } = classifyGError(e);
-      throw new UpstreamError(kind === "other" ? "stream_error" : kind, message, e);
+      this.#fail(sink, e);
     }
+  }
+
+  /** The socket is readable: take what arrived, synchronously (it is there, so the read cannot block). */
+  #onReadable(sink: Sink, input: Gio.BufferedInputStream): boolean {
+    if (this.#sink !== sink) return GLib.SOURCE_REMOVE;
+    try {
+      const filled = input.fill(-1, null);
+      this.#lastActivityMs = Date.now();
+      if (filled <= 0) {
+        this.#watch = 0;
+        this.#ended(sink);
+        return GLib.SOURCE_REMOVE;
+      }
+      const raw = input.peek_buffer();
+      input.skip(raw.length, null);
+      const keep = this.#deliver(sink, this.#decode(raw));
+      if (keep && !this.body.decoder.done) return GLib.SOURCE_CONTINUE;
+      this.#watch = 0;
+      // At the end of the body: done, unless the sink paused (it comes back to #start, which ends it).
+      if (keep && this.#sink === sink) {
+        this.#sink = null;
+        sink.end();
+      }
+      return GLib.SOURCE_REMOVE;
+    } catch (e) {
+      this.#watch = 0;
+      this.#fail(sink, e);
+      return GLib.SOURCE_REMOVE;
+    }
+  }
+
+  #readAsync(sink: Sink, input: Gio.BufferedInputStream): void {
+    input.fill_async(-1, BODY_READ_PRIORITY, this.#own, (_source, result) => {
+      try {
+        const filled = input.fill_finish(result);
+        this.#lastActivityMs = Date.now();
+        if (filled <= 0) {
+          this.#ended(sink);
+          return;
+        }
+        const raw = input.peek_buffer();
+        input.skip(raw.length, null);
+        if (!this.#deliver(sink, this.#decode(raw))) return;
+        if (this.body.decoder.done) {
+          this.#sink = null;
+          sink.end();
+        } else this.#readAsync(sink, input);
+      } catch (e) {
+        this.#fail(sink, e);
+      }
+    });
+  }
+
+  /** Hands data over; false when the sink wants no more now (it re-starts reading itself). */
+  #deliver(sink: Sink, data: Uint8Array): boolean {
+    if (data.length === 0) return true; // only framing in this read: read on
+    let more: boolean;
+    try {
+      more = sink.data(data);
+    } catch (e) {
+      // The handler's own failure (e.g. an oversized SSE message) ends the body as it is: the
+      // connection is closed and the error goes to the caller unchanged.
+      this.#abort(sink, e);
+      return false;
+    }
+    if (!more && this.#sink === sink) this.#stopWatch();
+    return more;
+  }
+
+  /** The connection ended. */
+  #ended(sink: Sink): void {
+    try {
+      this.body.decoder.end(); // throws when the provider hung up before the end of the body
+    } catch (e) {
+      this.#fail(sink, e);
+      return;
+    }
+    this.#finish(true);
+    this.#sink = null;
+    sink.end();
+  }
+
+  #decode(raw: Uint8Array): Uint8Array {
+    const data = this.body.decoder.decode(raw);
+    // The connection goes back to the pool as soon as its body is complete, before the client (who
+    // may send its next request at once) sees the last bytes.
+    if (this.body.decoder.done) this.#finish(true);
+    return data;
+  }
+
+  #onCancelled(): void {
+    const sink = this.#sink;
+    if (!sink || !this.#watch) return; // an async read fails by itself; nothing is waiting otherwise
+    this.#fail(sink, new Error("cancelled"));
+  }
+
+  #fail(sink: Sink, e: unknown): void {
+    this.#stopWatch();
+    this.#sink = null;
+    this.#finish(false);
+    sink.fail(this.#failure(e));
+  }
+
+  #abort(sink: Sink, e: unknown): void {
+    this.#stopWatch();
+    this.#sink = null;
+    this.#finish(false);
+    sink.fail(e);
+  }
+
+  #stopWatch(): void {
+    if (this.#watch) GLib.source_remove(this.#watch);
+    this.#watch = 0;
+  }
+
+  #failure(e: unknown): UpstreamError {
+    if (e instanceof UpstreamError) return e;
+    if (this.#timedOut) return new UpstreamError("idle_timeout", `upstream timed out: no data for ${Math.round(this.idleMs / 1000)} s (stream idle timeout)`, e);
+    if (this.cancellable.is_cancelled() || this.#own.is_cancelled()) return new UpstreamError("client_gone", "stream cancelled: the client went away", e);
+    if (e instanceof HttpProtocolError) return new UpstreamError("stream_error", `stream error: ${e.message}`, e);
+    const { kind, message } = classifyGError(e);
+    return new UpstreamError(kind === "other" ? "stream_error" : kind, message, e);
   }
 
   #finish(completed: boolean): void {
     if (this.#watchdog) GLib.source_remove(this.#watchdog);
     this.#watchdog = 0;
-    if (this.#link) this.cancellable.disconnect(this.#link);
+    // Not when cancelled: we may be inside that cancellable's own "cancelled" emission (it cancels
+    // #own, whose handler ends the read), and g_cancellable_disconnect() there waits for the emission
+    // to finish — forever. A cancelled cancellable never fires again, so the handler can stay.
+    if (this.#link && !this.cancellable.is_cancelled()) this.cancellable.disconnect(this.#link);
     this.#link = 0;
     this.body.release(completed);
   }
@@ -560,6 +795,8 @@ export class BodyReader {
    * that (the client went away, the answer is not wanted) it is closed, which stops the provider.
    */
   close(completed = true): Promise<void> {
+    this.#stopWatch();
+    this.#sink = null;
     this.#finish(completed && this.body.decoder.done);
     return Promise.resolve();
   }

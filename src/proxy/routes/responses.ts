@@ -43,6 +43,8 @@ type SendResult =
   | { kind: "reply"; call: UpstreamCall; reply: UpstreamReply }
   | { kind: "failed"; status: number; message: string; code: string | null; headers: Record<string, string> }
   | { kind: "client_gone" };
+/** Sends a batch of events to the client: nothing to wait for, or a promise while the client is slow. */
+type Emit = (events: ResponsesEvent[]) => Promise<void> | undefined;
 /** Parameter adjustments after a 400/422 (the original's ErrorAnalyzer allowed 2). */
 const MAX_ADJUSTMENTS = 2;
 
@@ -136,18 +138,18 @@ export class ResponsesRoute {
         out.begin("text/event-stream", { "x-request-id": id });
         out.onClose(() => cancellable.cancel());
         // Everything translated from one upstream read leaves as one chunk: one append, one unpause.
-        const emit = async (events: ResponsesEvent[]) => {
-          if (events.length === 0) return;
+        const emit: Emit = (events) => {
+          if (events.length === 0) return undefined;
           if (ttfbMs === null) ttfbMs = Date.now() - started;
           let text = "";
           for (const e of events) text += formatSse(e.type, e);
-          await out.write(text);
+          return out.write(text);
         };
         outcome = await this.#pumpAll(id, call, upstreamReply, translator, stream, clientAuth, cancellable, emit);
         if (out.closed && outcome !== "completed") outcome = "client_gone";
         out.end();
       } else {
-        outcome = await this.#pumpAll(id, call, upstreamReply, translator, stream, clientAuth, cancellable, async () => {});
+        outcome = await this.#pumpAll(id, call, upstreamReply, translator, stream, clientAuth, cancellable, () => undefined);
         const response = translator.response;
         status = response.status === "failed" ? 502 : 200;
         if (status === 200) sendJson(msg, 200, response, { "x-request-id": id });
@@ -184,8 +186,12 @@ export class ResponsesRoute {
       if (!deps.apiKey && clientAuth) headers.Authorization = clientAuth; // no key here: the client's own is the key
       let upstreamReply: UpstreamReply;
       try {
+        // Serialised and encoded once per call; the upstream client joins it with the head in one buffer
+        // and retries reuse that.
+        const body = new TextEncoder().encode(JSON.stringify(call.body));
+        deps.gc.processed(body.length);
         upstreamReply = await deps.upstream.sendWithRetries(
-          { method: "POST", url: joinUrl(deps.targetUrl, call.path), headers, body: new TextEncoder().encode(JSON.stringify(call.body)) },
+          { method: "POST", url: joinUrl(deps.targetUrl, call.path), headers, body },
           deps.retryPolicy, cancellable, deps.idleTimeoutMs,
           (n) => deps.log.write(`req=${id} upstream ${n.reason} (retry ${n.attempt}/${n.maxAttempts - 1} in ${(n.delayMs / 1000).toFixed(1)} s)`));
       } catch (e) {
@@ -224,7 +230,7 @@ export class ResponsesRoute {
    * each sent like the first; returns how the response ended.
    */
   async #pumpAll(id: string, call: UpstreamCall, reply: UpstreamReply, translator: ReplyTranslator, stream: boolean, clientAuth: string | null,
-    cancellable: Gio.Cancellable, emit: (events: ResponsesEvent[]) => Promise<void>): Promise<string> {
+    cancellable: Gio.Cancellable, emit: Emit): Promise<string> {
     await emit(translator.start());
     let outcome = await this.#pump(id, reply, call.framing ?? "sse", translator, cancellable, emit);
     for (let next = translator.ended ? null : translator.continuation?.() ?? null; next; next = translator.ended ? null : translator.continuation?.() ?? null) {
@@ -247,7 +253,7 @@ export class ResponsesRoute {
 
   /** Reads one provider reply into the translator; returns how it ended. */
   async #pump(id: string, reply: UpstreamReply, framing: StreamFraming, translator: ReplyTranslator, cancellable: Gio.Cancellable,
-    emit: (events: ResponsesEvent[]) => Promise<void>): Promise<string> {
+    emit: Emit): Promise<string> {
     const { deps } = this;
     const reader = new BodyReader(reply.stream, cancellable, deps.idleTimeoutMs);
     const decoder = new Utf8StreamDecoder();
@@ -270,10 +276,12 @@ export class ResponsesRoute {
       } else {
         const parser = framing === "json-lines" ? new JsonLinesParser(deps.maxStreamBufferBytes) : new SseParser(deps.maxStreamBufferBytes);
         let done = false;
-        let chunk: Uint8Array | null;
-        // One iteration per socket read: every complete message it brought is translated, and the
-        // events go to the client in one write before the next read.
-        for (chunk = await reader.next(); chunk && !done; chunk = done ? null : await reader.next()) {
+        // Every socket read arrives here inside the socket's own callback: every complete message it
+        // brought is translated, and the events go to the client in one write before the next read.
+        await reader.stream((chunk) => {
+          // After the end marker the rest of the body is read and dropped, so the pooled connection can
+          // carry the next request.
+          if (done) return undefined;
           deps.gc.processed(chunk.length);
           const events: ResponsesEvent[] = [];
           for (const message of parser.feed(decoder.decode(chunk))) {
@@ -295,15 +303,13 @@ export class ResponsesRoute {
               break;
             }
           }
-          await emit(events);
-        }
+          // Returns a promise only while the client is slow, which pauses the reading.
+          return emit(events);
+        });
         if (!done) {
           const tail = parser.feed(decoder.end()).concat(parser.end());
           done = tail.some((m) => isDoneMarker(m.data));
           await emit(tail.flatMap((m) => (isDoneMarker(m.data) ? [] : safeMessage(translator, m.data, m.event))));
-        } else {
-          // Read to the end of the body so the pooled connection can be reused for the next request.
-          while (await reader.next());
         }
         drained = true;
         cleanEnd = done;
