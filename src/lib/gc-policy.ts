@@ -23,7 +23,7 @@ export interface GcPolicy {
   idleMs: number;
 }
 
-export const DEFAULT_GC_POLICY: GcPolicy = { workThreshold: 4 * 1024 * 1024, requestWeight: 16 * 1024, idleMs: 1000 };
+export const DEFAULT_GC_POLICY: GcPolicy = { workThreshold: 1024 * 1024, requestWeight: 16 * 1024, idleMs: 1000 };
 
 /** Enough garbage may have piled up that SpiderMonkey would soon start collecting incrementally. */
 export function shouldCollect(policy: GcPolicy, workSince: number): boolean {

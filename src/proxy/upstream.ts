@@ -191,6 +191,10 @@ class Connection {
   }
 }
 
+function keyOf(target: HttpTarget): string {
+  return `${target.tls ? "https" : "http"}://${target.authority}`;
+}
+
 /** Keep-alive connections per scheme+host+port, at most `maxPerHost` open; beyond that callers queue. */
 class ConnectionPool {
   readonly #idle = new Map<string, Connection[]>();
@@ -201,15 +205,23 @@ class ConnectionPool {
 
   constructor(readonly maxPerHost: number, readonly idleMs: number) {}
 
-  async acquire(target: HttpTarget, cancellable: Gio.Cancellable): Promise<{ conn: Connection; reused: boolean }> {
-    const key = `${target.tls ? "https" : "http"}://${target.authority}`;
+  /** An idle connection that still looks usable, or null. Synchronous: the common case costs no promise. */
+  takeIdle(target: HttpTarget): Connection | null {
+    const idle = this.#idle.get(keyOf(target));
+    while (idle && idle.length > 0) {
+      const conn = idle.pop()!; // most recently used first: the likeliest to be alive
+      if (Date.now() - conn.idleSinceMs < this.idleMs && conn.usable()) return conn;
+      this.#drop(conn);
+    }
+    return null;
+  }
+
+  /** A new connection when the host is below its limit, else waits for one to be released. */
+  async open(target: HttpTarget, cancellable: Gio.Cancellable): Promise<{ conn: Connection; reused: boolean }> {
+    const key = keyOf(target);
     for (;;) {
-      const idle = this.#idle.get(key);
-      while (idle && idle.length > 0) {
-        const conn = idle.pop()!; // most recently used first: the likeliest to be alive
-        if (Date.now() - conn.idleSinceMs < this.idleMs && conn.usable()) return { conn, reused: true };
-        this.#drop(conn);
-      }
+      const conn = this.takeIdle(target);
+      if (conn) return { conn, reused: true };
       const open = this.#open.get(key) ?? 0;
       if (open < this.maxPerHost) {
         this.#open.set(key, open + 1);
@@ -331,6 +343,10 @@ export class UpstreamBody {
     return conn && !conn.tls ? conn.fd : -1;
   }
 
+  get hasLeftover(): boolean {
+    return this.#leftover !== null;
+  }
+
   /** Body bytes that arrived together with the response head. */
   takeLeftover(): Uint8Array | null {
     const rest = this.#leftover;
@@ -360,14 +376,25 @@ export class UpstreamClient {
   readonly #pool: ConnectionPool;
   /** The request bytes (head and body in one buffer), built once per request and reused by retries. */
   readonly #payloads = new WeakMap<UpstreamRequest, Uint8Array>();
+  readonly #targets = new Map<string, HttpTarget | null>();
 
   constructor(readonly userAgent: string, maxConnsPerHost = MAX_CONNECTIONS_PER_HOST) {
     this.#pool = new ConnectionPool(maxConnsPerHost, IDLE_CONNECTION_MS);
   }
 
+  #target(url: string): HttpTarget | null {
+    let target = this.#targets.get(url);
+    if (target === undefined) {
+      target = parseHttpUrl(url);
+      // Every request goes to the same few URLs; a bounded cache keeps a bad caller from growing it.
+      if (this.#targets.size < 64) this.#targets.set(url, target);
+    }
+    return target;
+  }
+
   /** One attempt. Throws UpstreamError for transport failures; any HTTP status is a reply. */
   async send(request: UpstreamRequest, cancellable: Gio.Cancellable, headersTimeoutMs: number): Promise<UpstreamReply> {
-    const target = parseHttpUrl(request.url);
+    const target = this.#target(request.url);
     if (!target) throw new UpstreamError("other", `invalid upstream URL: ${request.url}`);
     let payload: Uint8Array;
     try {
@@ -387,7 +414,8 @@ export class UpstreamClient {
       // request never reached the model, so it is replayed on another connection (as libsoup did for
       // requests marked idempotent).
       for (let tries = 0; ; tries++) {
-        const { conn, reused } = await this.#pool.acquire(target, attempt);
+        const idle = this.#pool.takeIdle(target);
+        const { conn, reused } = idle ? { conn: idle, reused: true } : await this.#pool.open(target, attempt);
         try {
           return await this.#exchange(conn, request.method, payload, attempt);
         } catch (e) {
@@ -606,7 +634,16 @@ export class BodyReader {
         end: resolve,
         fail: reject,
       };
-      this.#start(sink);
+      if (!this.body.hasLeftover) {
+        this.#start(sink);
+        return;
+      }
+      // Bytes that came with the response head wait for one main-loop turn: whatever the caller just
+      // wrote (the response head and first events to its client) goes out before they are translated.
+      GLib.idle_add(BODY_READ_PRIORITY, () => {
+        this.#start(sink);
+        return GLib.SOURCE_REMOVE;
+      });
     });
   }
 
