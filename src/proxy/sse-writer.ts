@@ -81,7 +81,9 @@ export class StreamingResponse {
     return new Promise<void>((resolve) => {
       this.#drainWaiters.push(resolve);
       // Only a writer that must wait listens to each written chunk, and only until the queue is empty.
-      if (!this.#drainHandler) this.#drainHandler = this.msg.connect("wrote-body-data", () => this.#onWritten());
+      // "wrote-chunk", not "wrote-body-data": libsoup drops a written chunk from its queue between the
+      // two, so only after "wrote-chunk" does an empty queue look empty.
+      if (!this.#drainHandler) this.#drainHandler = this.msg.connect("wrote-chunk", () => this.#onWritten());
     });
   }
 
