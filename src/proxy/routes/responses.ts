@@ -231,7 +231,9 @@ export class ResponsesRoute {
    */
   async #pumpAll(id: string, call: UpstreamCall, reply: UpstreamReply, translator: ReplyTranslator, stream: boolean, clientAuth: string | null,
     cancellable: Gio.Cancellable, emit: Emit): Promise<string> {
-    await emit(translator.start());
+    // The first events go out now; awaiting only a slow client keeps the body's first read on this turn.
+    const wait = emit(translator.start());
+    if (wait) await wait;
     let outcome = await this.#pump(id, reply, call.framing ?? "sse", translator, cancellable, emit);
     for (let next = translator.ended ? null : translator.continuation?.() ?? null; next; next = translator.ended ? null : translator.continuation?.() ?? null) {
       this.deps.log.write(`req=${id} continuing the answer with a follow-up request`);
