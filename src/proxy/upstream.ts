@@ -93,11 +93,11 @@ const IDLE_CONNECTION_MS = 60_000;
 /** A response head larger than this is not a provider's. */
 const MAX_HEAD_BYTES = 64 * 1024;
 /**
- * What one read may return: about 70 streamed tokens, more than a fast provider sends between two
- * reads. Each pooled connection keeps this buffer, so it is not larger (128 × 64 KB cost megabytes of
- * heap that glibc never gave back).
+ * What one read may return: about 35 streamed tokens, more than a fast provider sends between two
+ * reads. Each pooled connection keeps this buffer, so it is not larger (after a burst of 64 streams,
+ * 64 × 64 KB were megabytes of heap that glibc never gave back).
  */
-const READ_BUFFER_BYTES = 16 * 1024;
+const READ_BUFFER_BYTES = 8 * 1024;
 
 /**
  * Streamed bodies are read below the main loop's default priority, so that everything a new request
