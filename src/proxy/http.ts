@@ -20,5 +20,6 @@ export function sendError(msg: Soup.ServerMessage, status: number, message: stri
 /** The request body, already read by libsoup before the handler runs. */
 export function requestBody(msg: Soup.ServerMessage): Uint8Array {
   const bytes: GLib.Bytes = msg.get_request_body().flatten();
-  return bytes.get_data() ?? new Uint8Array(0);
+  // toArray(), not get_data(): in gjs 1.74 get_data() keeps the whole buffer alive for good.
+  return bytes.toArray();
 }
