@@ -1,49 +1,56 @@
-// Runs System.gc() at quiet points chosen by gc-policy (see there for why).
+// Runs System.gc() at the points gc-policy chooses (see there for why and when).
 //
-// A second reason to collect after every request: libsoup's messages (and the request bodies they
+// The quiet-spell collection matters for memory too: libsoup's messages (and the request bodies they
 // hold) are freed only when their JS wrappers are collected, and those wrappers are tiny, so
 // SpiderMonkey on its own may not collect for a long time (measured: 30 MB per chunked upload kept
-// until the next collection). A request that ends inside the minimum interval therefore gets a
-// trailing collection once the interval is over, so the last request of a burst is not left holding
-// its memory.
+// until the next collection). The last request of a burst is therefore collected once things go quiet.
 import System from "system";
-import { DEFAULT_GC_POLICY, shouldCollect, type GcPolicy } from "./gc-policy.js";
+import { DEFAULT_GC_POLICY, idleCollectionDue, shouldCollect, type GcPolicy } from "./gc-policy.js";
 
 export class GcScheduler {
-  #lastMs = 0;
-  #bytes = 0;
-  #trailing: ReturnType<typeof setTimeout> | null = null;
+  #work = 0;
+  #lastWorkMs = 0;
+  #idleArmed = false;
   collections = 0;
 
-  constructor(private readonly policy: GcPolicy = DEFAULT_GC_POLICY) {}
+  constructor(private readonly policy: GcPolicy = DEFAULT_GC_POLICY, private readonly collect: () => void = () => System.gc(),
+    private readonly now: () => number = Date.now,
+    private readonly later: (fn: () => void, ms: number) => void = (fn, ms) => void setTimeout(fn, ms)) {}
 
   /** A unit of work (a request, a stream) finished. */
   workDone(): void {
-    if (!this.#maybe(true)) this.#scheduleTrailing();
+    this.#add(this.policy.requestWeight);
+    // One timer per quiet spell, never one per request or chunk: it re-arms itself while work goes on.
+    if (!this.#idleArmed) this.#arm(this.policy.idleMs);
   }
 
-  /** Data passed through; long streams get collections along the way. */
+  /** Data passed through (streamed answers, request bodies); long streams get collections along the way. */
   processed(bytes: number): void {
-    this.#bytes += bytes;
-    this.#maybe(false);
+    this.#add(bytes);
   }
 
-  #scheduleTrailing(): void {
-    if (this.#trailing !== null) return;
-    const wait = Math.max(0, this.#lastMs + this.policy.minIntervalMs - Date.now());
-    this.#trailing = setTimeout(() => {
-      this.#trailing = null;
-      this.#maybe(true);
-    }, wait);
+  #add(amount: number): void {
+    this.#work += amount;
+    this.#lastWorkMs = this.now();
+    if (shouldCollect(this.policy, this.#work)) this.#run();
   }
 
-  #maybe(ended: boolean): boolean {
-    const now = Date.now();
-    if (!shouldCollect(this.policy, now, this.#lastMs, this.#bytes, ended)) return false;
-    System.gc();
-    this.#lastMs = Date.now();
-    this.#bytes = 0;
+  #arm(ms: number): void {
+    this.#idleArmed = true;
+    this.later(() => this.#onQuiet(), ms);
+  }
+
+  #onQuiet(): void {
+    this.#idleArmed = false;
+    if (this.#work === 0) return;
+    const now = this.now();
+    if (idleCollectionDue(this.policy, now, this.#lastWorkMs, this.#work)) this.#run();
+    else this.#arm(Math.max(1, this.policy.idleMs - (now - this.#lastWorkMs)));
+  }
+
+  #run(): void {
+    this.collect();
+    this.#work = 0;
     this.collections++;
-    return true;
   }
 }

@@ -1,20 +1,32 @@
 // Writes a streamed (chunked) response to a client through Soup.ServerMessage, with backpressure:
-// when the client reads slower than the provider writes, at most `maxQueuedBytes` wait in memory.
-import GLib from "gi://GLib";
+// when the client reads slower than the provider writes, at most `maxQueuedBytes` (plus one batch)
+// wait in memory.
+//
+// Per write: one encode, one append and one unpause; no signal handler runs per written chunk and no
+// GObject is made (see write-budget.ts for how the queue is bounded without counting each chunk).
+import type GLib from "gi://GLib";
 import Soup from "gi://Soup?version=3.0";
+import { WriteBudget } from "./write-budget.js";
 
 const encoder = new TextEncoder();
 
 export class StreamingResponse {
-  #queued = 0;
+  #appended = 0;
   #closed = false;
   #finished = false;
   #drainWaiters: (() => void)[] = [];
   #closeHandlers: (() => void)[] = [];
   #handlers: number[] = [];
+  #drainHandler = 0;
   #body: Soup.MessageBody | null = null;
+  readonly #budget: WriteBudget;
+  /** Writes made, and writes that had to wait for the client (for specs and the benchmark). */
+  writes = 0;
+  waits = 0;
 
-  constructor(private readonly msg: Soup.ServerMessage, private readonly maxQueuedBytes = 8 * 1024 * 1024) {}
+  constructor(private readonly msg: Soup.ServerMessage, maxQueuedBytes = 8 * 1024 * 1024) {
+    this.#budget = new WriteBudget(maxQueuedBytes);
+  }
 
   /** Sends the status line and headers; the body follows with write(). */
   begin(contentType: string, headers: Record<string, string> = {}): void {
@@ -29,10 +41,6 @@ export class StreamingResponse {
     this.#body = msg.get_response_body();
     this.#body.set_accumulate(false);
     this.#handlers = [
-      msg.connect("wrote-body-data", (_m, size: number) => {
-        this.#queued = Math.max(0, this.#queued - size);
-        if (this.#queued <= this.maxQueuedBytes / 2) this.#releaseWaiters();
-      }),
       msg.connect("finished", () => this.#markClosed()),
       msg.connect("disconnected", () => this.#markClosed()),
     ];
@@ -44,18 +52,39 @@ export class StreamingResponse {
     return this.#closed || this.#finished;
   }
 
+  /** Upper bound of the bytes waiting inside libsoup for the client. */
+  get queuedBound(): number {
+    return this.#budget.bound;
+  }
+
   onClose(handler: () => void): void {
     this.#closeHandlers.push(handler);
   }
 
-  /** Queues text; resolves once the queue is below the bound again (immediately in the usual case). */
-  async write(text: string): Promise<void> {
-    if (this.closed || text === "") return;
+  /**
+   * Queues text as one chunk. Returns nothing in the usual case, or a promise to wait for when the
+   * client is slow and the queue is at its bound (no promise per write: each promise job costs gjs a
+   * main-loop wake-up). Callers batch: everything translated from one upstream read is one write.
+   */
+  write(text: string): Promise<void> | undefined {
+    if (this.closed || text === "") return undefined;
     const bytes = encoder.encode(text);
-    this.#queued += bytes.length;
-    this.#body!.append_bytes(new GLib.Bytes(bytes));
+    this.#appended += bytes.length;
+    // append() is soup_message_body_append_take: libsoup takes a copy of the array, no GBytes wrapper.
+    this.#body!.append(bytes);
     this.msg.unpause();
-    if (this.#queued > this.maxQueuedBytes) await new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
+    this.writes++;
+    if (!this.#budget.appended(bytes.length)) return undefined;
+    this.#budget.checked(this.#queueEmpty());
+    if (!this.#budget.mustWait) return undefined;
+    this.waits++;
+    return new Promise<void>((resolve) => {
+      this.#drainWaiters.push(resolve);
+      // Only a writer that must wait listens to each written chunk, and only until the queue is empty.
+      // "wrote-chunk", not "wrote-body-data": libsoup drops a written chunk from its queue between the
+      // two, so only after "wrote-chunk" does an empty queue look empty.
+      if (!this.#drainHandler) this.#drainHandler = this.msg.connect("wrote-chunk", () => this.#onWritten());
+    });
   }
 
   end(): void {
@@ -65,6 +94,27 @@ export class StreamingResponse {
     this.msg.unpause();
   }
 
+  /**
+   * libsoup drops each chunk once written (accumulate off), so its queue is empty exactly when no
+   * chunk holds our last byte. Asking for the chunk at offset total−1 is always a valid question: with
+   * chunks queued, the oldest queued byte is at or before it; with none, libsoup returns NULL at once.
+   */
+  #queueEmpty(): boolean {
+    return this.#appended === 0 || (this.#body!.get_chunk(this.#appended - 1) as GLib.Bytes | null) === null;
+  }
+
+  #onWritten(): void {
+    if (!this.#queueEmpty()) return;
+    this.#budget.checked(true);
+    this.#stopDrainWatch();
+    this.#releaseWaiters();
+  }
+
+  #stopDrainWatch(): void {
+    if (this.#drainHandler) this.msg.disconnect(this.#drainHandler);
+    this.#drainHandler = 0;
+  }
+
   #markClosed(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -72,6 +122,7 @@ export class StreamingResponse {
     // JS garbage collector runs, and a signal emitted then cannot reach JS (gjs blocks it).
     for (const id of this.#handlers) this.msg.disconnect(id);
     this.#handlers = [];
+    this.#stopDrainWatch();
     this.#releaseWaiters();
     for (const handler of this.#closeHandlers) handler();
   }

@@ -19,33 +19,38 @@ export interface SseMessage {
 export class SseParser {
   #buffer = "";
   #event: string | null = null;
-  #data: string[] = [];
+  /** The message's data lines: the first one alone (the usual case) needs no array. */
+  #data: string | null = null;
+  #moreData: string[] | null = null;
   #pendingDataChars = 0;
 
   constructor(private readonly maxBufferChars = 8 * 1024 * 1024) {}
 
   feed(text: string): SseMessage[] {
-    this.#buffer += text;
+    const buffer = this.#buffer === "" ? text : this.#buffer + text;
     const out: SseMessage[] = [];
     let start = 0;
+    // CR line ends are rare: look for one once, and again only after passing it (a search per line
+    // from the same place scanned the rest of a 16 KB read for every line).
+    let cr = buffer.indexOf("\r");
     for (;;) {
-      const lf = this.#buffer.indexOf("\n", start);
-      const cr = this.#buffer.indexOf("\r", start);
+      const lf = buffer.indexOf("\n", start);
+      if (cr >= 0 && cr < start) cr = buffer.indexOf("\r", start);
       let end: number;
       let next: number;
       if (cr >= 0 && (lf < 0 || cr < lf)) {
         // A lone CR at the very end may be the first half of CRLF: wait for more input.
-        if (cr === this.#buffer.length - 1) break;
+        if (cr === buffer.length - 1) break;
         end = cr;
-        next = this.#buffer[cr + 1] === "\n" ? cr + 2 : cr + 1;
+        next = buffer.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
       } else if (lf >= 0) {
         end = lf;
         next = lf + 1;
       } else break;
-      this.#line(this.#buffer.slice(start, end), out);
+      this.#line(buffer, start, end, out);
       start = next;
     }
-    this.#buffer = this.#buffer.slice(start);
+    this.#buffer = start === 0 ? buffer : start === buffer.length ? "" : buffer.slice(start);
     if (this.#buffer.length + this.#pendingDataChars > this.maxBufferChars)
       throw new SseOverflowError(`upstream SSE message exceeds ${Math.round(this.maxBufferChars / 1048576)} MB`);
     return out;
@@ -54,29 +59,42 @@ export class SseParser {
   /** Flushes a final message that was not followed by a blank line (some providers end that way). */
   end(): SseMessage[] {
     const out: SseMessage[] = [];
-    if (this.#buffer) this.#line(this.#buffer, out);
+    if (this.#buffer) this.#line(this.#buffer, 0, this.#buffer.length, out);
     this.#buffer = "";
-    this.#line("", out);
+    this.#line("", 0, 0, out);
     return out;
   }
 
-  #line(line: string, out: SseMessage[]): void {
-    if (line === "") {
-      if (this.#data.length > 0) out.push({ event: this.#event, data: this.#data.join("\n") });
+  /** One line: buffer[start, end). */
+  #line(buffer: string, start: number, end: number, out: SseMessage[]): void {
+    if (start === end) {
+      if (this.#data !== null) out.push({ event: this.#event, data: this.#moreData ? [this.#data, ...this.#moreData].join("\n") : this.#data });
       this.#event = null;
-      this.#data = [];
+      this.#data = null;
+      this.#moreData = null;
       this.#pendingDataChars = 0;
       return;
     }
-    if (line.startsWith(":")) return;
+    if (buffer.charCodeAt(start) === 58) return; // ":" comment
+    // Nearly every line is "data: ...": taken without splitting the line first.
+    if (buffer.startsWith("data:", start)) {
+      const from = buffer.charCodeAt(start + 5) === 32 ? start + 6 : start + 5;
+      this.#addData(from >= end ? "" : buffer.slice(from, end));
+      return;
+    }
+    const line = buffer.slice(start, end);
     const colon = line.indexOf(":");
     const field = colon < 0 ? line : line.slice(0, colon);
     let value = colon < 0 ? "" : line.slice(colon + 1);
     if (value.startsWith(" ")) value = value.slice(1);
-    if (field === "data") {
-      this.#data.push(value);
-      this.#pendingDataChars += value.length;
-    } else if (field === "event") this.#event = value;
+    if (field === "data") this.#addData(value);
+    else if (field === "event") this.#event = value;
+  }
+
+  #addData(value: string): void {
+    if (this.#data === null) this.#data = value;
+    else (this.#moreData ??= []).push(value);
+    this.#pendingDataChars += value.length;
   }
 }
 

@@ -1,4 +1,5 @@
-import { shouldCollect } from "../../src/lib/gc-policy.js";
+import { idleCollectionDue, shouldCollect } from "../../src/lib/gc-policy.js";
+import { GcScheduler } from "../../src/lib/gc-scheduler.js";
 import { capsKey, parseCapsFile } from "../../src/proxy/caps.js";
 import { blamedQuirks, withoutQuirks } from "../../src/proxy/translate/openai-compat/quirks.js";
 import type { ChatRequest } from "../../src/proxy/translate/chat/request.js";
@@ -196,14 +197,53 @@ describe("models file", () => {
 });
 
 describe("GC policy", () => {
-  const policy = { minIntervalMs: 250, bytesThreshold: 1000 };
-  it("collects when a request ended, at most every minIntervalMs", () => {
-    expect(shouldCollect(policy, 1000, 0, 0, true)).toBeTrue();
-    expect(shouldCollect(policy, 1100, 1000, 0, true)).toBeFalse();
+  const policy = { workThreshold: 1000, requestWeight: 100, idleMs: 1000 };
+  it("collects mid-work only after enough work went through", () => {
+    expect(shouldCollect(policy, 999)).toBeFalse();
+    expect(shouldCollect(policy, 1000)).toBeTrue();
   });
-  it("collects mid-stream only after enough data went through", () => {
-    expect(shouldCollect(policy, 5000, 0, 999, false)).toBeFalse();
-    expect(shouldCollect(policy, 5000, 0, 1000, false)).toBeTrue();
+  it("collects leftovers once the proxy has been quiet for idleMs", () => {
+    expect(idleCollectionDue(policy, 1500, 1000, 10)).toBeFalse();
+    expect(idleCollectionDue(policy, 2000, 1000, 10)).toBeTrue();
+    expect(idleCollectionDue(policy, 9000, 1000, 0)).toBeFalse(); // nothing to collect
+  });
+
+  function scheduler() {
+    let now = 0;
+    const timers: { at: number; fn: () => void }[] = [];
+    let collections = 0;
+    const gc = new GcScheduler(policy, () => collections++, () => now, (fn, ms) => timers.push({ at: now + ms, fn }));
+    const advance = (ms: number) => {
+      now += ms;
+      for (let t = timers.findIndex((x) => x.at <= now); t >= 0; t = timers.findIndex((x) => x.at <= now)) timers.splice(t, 1)[0].fn();
+    };
+    return { gc, advance, timers, collections: () => collections };
+  }
+
+  it("does not collect at the end of each request: back-to-back requests never wait for a collection", () => {
+    const s = scheduler();
+    for (let i = 0; i < 5; i++) {
+      s.gc.processed(150);
+      s.gc.workDone();
+      s.advance(100);
+    }
+    expect(s.collections()).toBe(1); // 5 × (150 + 100) = 1250 ≥ 1000: once, by volume
+    expect(s.timers.length).toBe(1); // one idle timer, not one per request
+  });
+
+  it("collects what is left once work stops, then stays quiet", () => {
+    const s = scheduler();
+    s.gc.processed(300);
+    s.gc.workDone();
+    s.advance(600);
+    s.gc.workDone(); // more work: the quiet spell starts again
+    s.advance(600);
+    expect(s.collections()).toBe(0);
+    s.advance(500);
+    expect(s.collections()).toBe(1);
+    s.advance(10_000);
+    expect(s.collections()).toBe(1);
+    expect(s.timers.length).toBe(0);
   });
 });
 

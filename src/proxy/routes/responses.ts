@@ -107,6 +107,9 @@ type SendResult =
   | { kind: "failed"; status: number; message: string; code: string | null; headers: Record<string, string>; retryAfterMs: number | null; silent?: boolean }
   | { kind: "client_gone" };
 
+/** Sends a batch of events to the client: nothing to wait for, or a promise while the client is slow. */
+type Emit = (events: ResponsesEvent[]) => Promise<void> | undefined;
+
 /** What one request's upstream calls share: its silence bounds and its turn's retry budget. */
 interface RequestContext {
   id: string;
@@ -175,8 +178,9 @@ class ClientStream {
     return this.#out?.closed ?? false;
   }
 
-  async write(events: readonly ResponsesEvent[], route: string | null): Promise<void> {
-    if (events.length === 0) return;
+  /** Nothing to wait for in the usual case; a promise only while the client is slow. */
+  write(events: readonly ResponsesEvent[], route: string | null): Promise<void> | undefined {
+    if (events.length === 0) return undefined;
     if (!this.#out) {
       this.#out = new StreamingResponse(this.msg, this.maxBuffer);
       // Route names are the user's text: percent-encoded so a header can carry any of them.
@@ -187,7 +191,7 @@ class ClientStream {
     // One string per batch: everything translated from one upstream read leaves as one chunk.
     let text = "";
     for (const e of events) text += formatSse(e.type, e);
-    await this.#out.write(text);
+    return this.#out.write(text);
   }
 
   end(): void {
@@ -510,8 +514,8 @@ export class ResponsesRoute {
     a.call = sent.call;
     const translator = sent.call.translator();
     a.translator = translator;
-    const emit = async (events: ResponsesEvent[]) => {
-      if (a.lostRace || events.length === 0) return;
+    const emit: Emit = (events) => {
+      if (a.lostRace || events.length === 0) return undefined;
       for (const e of events) if (typeof e.delta === "string") a.saidChars += e.delta.length;
       const { forward, committedNow } = a.gate.offer(events);
       if (a.firstByteMs === null && (committedNow || forward.length > 0)) a.firstByteMs = Date.now() - a.requestStart;
@@ -520,7 +524,7 @@ export class ResponsesRoute {
         a.cancellable.cancel();
         return;
       }
-      if (stream && forward.length > 0) await client.write(forward, target.route);
+      return stream && forward.length > 0 ? client.write(forward, target.route) : undefined;
     };
     const outcome = await this.#pumpAll(ctx, target, sent.call, sent.reply, translator, stream, clientAuth, a.cancellable, emit,
       { route: target.route, committed: () => a.gate.committed, lostRace: () => a.lostRace });
@@ -655,9 +659,11 @@ export class ResponsesRoute {
    * each sent like the first; returns how the response ended.
    */
   async #pumpAll(ctx: RequestContext, target: UpstreamTarget, call: UpstreamCall, reply: UpstreamReply, translator: ReplyTranslator, stream: boolean,
-    clientAuth: string | null, cancellable: Gio.Cancellable, emit: (events: ResponsesEvent[]) => Promise<void>, where: PumpContext): Promise<string> {
+    clientAuth: string | null, cancellable: Gio.Cancellable, emit: Emit, where: PumpContext): Promise<string> {
     const { id } = ctx;
-    await emit(translator.start());
+    // The first events go out now; awaiting only a slow client keeps the body's first read on this turn.
+    const wait = emit(translator.start());
+    if (wait) await wait;
     let outcome = await this.#pump(ctx, reply, call.framing ?? "sse", translator, cancellable, emit, where);
     for (let next = translator.ended ? null : translator.continuation?.() ?? null; next; next = translator.ended ? null : translator.continuation?.() ?? null) {
       this.deps.log.write(formatLogLine(id, "continuation"));
@@ -679,7 +685,7 @@ export class ResponsesRoute {
 
   /** Reads one provider reply into the translator; returns how it ended. */
   async #pump(ctx: RequestContext, reply: UpstreamReply, framing: StreamFraming, translator: ReplyTranslator, cancellable: Gio.Cancellable,
-    emit: (events: ResponsesEvent[]) => Promise<void>, where: PumpContext): Promise<string> {
+    emit: Emit, where: PumpContext): Promise<string> {
     const { deps } = this;
     const { id } = ctx;
     // A pool route that fails before its first byte is replaced, unseen: a route line, not a stream error.
@@ -708,12 +714,16 @@ export class ResponsesRoute {
       } else {
         const parser = framing === "json-lines" ? new JsonLinesParser(deps.maxStreamBufferBytes) : new SseParser(deps.maxStreamBufferBytes);
         let done = false;
-        let chunk: Uint8Array | null;
-        for (chunk = await reader.next(); chunk && !done; chunk = done ? null : await reader.next()) {
+        // Every socket read arrives here inside the socket's own callback: every complete message it
+        // brought is translated, and the events go to the client in one write before the next read.
+        await reader.stream((chunk) => {
+          // After the end marker the rest of the body is read and dropped, so the pooled connection can
+          // carry the next request.
+          if (done) return undefined;
           deps.gc.processed(chunk.length);
           const events: ResponsesEvent[] = [];
           for (const message of parser.feed(decoder.decode(chunk))) {
-            if (message.data.trim() === "[DONE]") {
+            if (isDoneMarker(message.data)) {
               done = true;
               break;
             }
@@ -725,21 +735,20 @@ export class ResponsesRoute {
               deps.log.write(formatLogLine(id, "stream_error", { kind: "unparseable_chunk", fatal: false }, { chunk: this.#redact(message.data.slice(0, 200)), route: where.route ?? undefined }));
               continue;
             }
-            events.push(...translator.message(data, message.event));
+            const translated = translator.message(data, message.event);
+            for (let i = 0; i < translated.length; i++) events.push(translated[i]);
             if (translator.ended) {
               done = true;
               break;
             }
           }
-          await emit(events);
-        }
+          // Returns a promise only while the client is slow, which pauses the reading.
+          return emit(events);
+        });
         if (!done) {
           const tail = parser.feed(decoder.end()).concat(parser.end());
-          done = tail.some((m) => m.data.trim() === "[DONE]");
-          await emit(tail.flatMap((m) => (m.data.trim() === "[DONE]" ? [] : safeMessage(translator, m.data, m.event))));
-        } else {
-          // Read to the end of the body so the pooled connection can be reused for the next request.
-          while (await reader.next());
+          done = tail.some((m) => isDoneMarker(m.data));
+          await emit(tail.flatMap((m) => (isDoneMarker(m.data) ? [] : safeMessage(translator, m.data, m.event))));
         }
         drained = true;
         cleanEnd = done;
@@ -806,6 +815,11 @@ function failureKind(kind: string): FailureKind {
 
 function httpKind(status: number): FailureKind {
   return status === 429 ? "http_429" : status >= 500 ? "http_5xx" : "http_4xx";
+}
+
+/** OpenAI-style end marker; checked before JSON.parse, cheaply (most messages are long JSON objects). */
+function isDoneMarker(data: string): boolean {
+  return data.length <= 16 && data.trim() === "[DONE]";
 }
 
 function safeMessage(translator: ReplyTranslator, data: string, event: string | null): ResponsesEvent[] {

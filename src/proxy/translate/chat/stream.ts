@@ -153,7 +153,8 @@ export class ChatToResponsesStream {
         if (piece.reasoning) this.#appendText("reasoning", piece.reasoning, events);
         if (piece.text) this.#appendText("text", piece.text, events);
       }
-      for (const [position, call] of (delta.tool_calls ?? []).entries()) this.#toolCallDelta(call, position, events);
+      const toolCalls = delta.tool_calls;
+      if (toolCalls) for (let position = 0; position < toolCalls.length; position++) this.#toolCallDelta(toolCalls[position], position, events);
       if (choice.finish_reason) this.#finishReason = choice.finish_reason;
     }
     if (chunk.usage) this.response.usage = chatUsageToResponses(chunk.usage);
@@ -220,10 +221,14 @@ export class ChatToResponsesStream {
     }
     const open = this.#open;
     open.text += delta;
+    // The per-token events are built in one literal (same fields, same order as #event would give):
+    // this runs for every token, and #event's spread makes two objects.
     if (kind === "text")
-      events.push(this.#event("response.output_text.delta", { item_id: open.id, output_index: open.outputIndex, content_index: 0, delta }));
+      events.push({ type: "response.output_text.delta", sequence_number: this.#seq++, item_id: open.id, output_index: open.outputIndex,
+        content_index: 0, delta });
     else
-      events.push(this.#event("response.reasoning_summary_text.delta", { item_id: open.id, output_index: open.outputIndex, summary_index: 0, delta }));
+      events.push({ type: "response.reasoning_summary_text.delta", sequence_number: this.#seq++, item_id: open.id,
+        output_index: open.outputIndex, summary_index: 0, delta });
   }
 
   #closeText(events: ResponsesEvent[]): void {
@@ -285,7 +290,8 @@ export class ChatToResponsesStream {
     if (args) {
       call.args += args;
       if (call.announced)
-        events.push(this.#event("response.function_call_arguments.delta", { item_id: call.id, output_index: call.outputIndex, delta: args }));
+        events.push({ type: "response.function_call_arguments.delta", sequence_number: this.#seq++, item_id: call.id, output_index: call.outputIndex,
+          delta: args });
     }
   }
 

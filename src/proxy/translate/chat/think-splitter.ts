@@ -12,9 +12,17 @@ export interface SplitPiece {
 export class ThinkSplitter {
   #state: "start" | "thinking" | "text" = "start";
   #held = "";
+  readonly #piece: SplitPiece = { reasoning: "", text: "" };
 
+  /** The returned piece is reused by the next call (this runs once per streamed token). */
   push(chunk: string): SplitPiece {
-    const piece: SplitPiece = { reasoning: "", text: "" };
+    const piece = this.#piece;
+    piece.reasoning = "";
+    piece.text = "";
+    if (this.#state === "text" && this.#held === "") {
+      piece.text = chunk;
+      return piece;
+    }
     let input = this.#held + chunk;
     this.#held = "";
     if (this.#state === "start") {
