@@ -21,6 +21,11 @@ const WATCHED = [
   "g_object_new", "g_object_new_with_properties", "g_buffered_input_stream_fill_async", "g_buffered_input_stream_peek_buffer",
   "g_input_stream_skip", "g_task_new", "g_main_context_dispatch", "g_main_context_iteration", "g_callable_info_invoke", "ffi_call", "recv", "send", "__send",
   "sendmsg", "writev", "malloc", "free", "g_socket_receive_with_blocking", "g_socket_send_with_blocking",
+  // Promise jobs (gjs 1.74 captures the JS stack for each), exceptions, and symbol look-ups GI makes per call.
+  "JSRuntime::enqueuePromiseJob(JSContext*, JS::Handle<JSFunction*>, JS::Handle<JSObject*>, JS::Handle<js::GlobalObject*>)",
+  "JS::CaptureCurrentStack(JSContext*, JS::MutableHandle<JSObject*>, mozilla::Variant<JS::AllFrames, JS::MaxFrames, JS::FirstSubsumedFrame>&&)",
+  "JS_SetPendingException(JSContext*, JS::Handle<JS::Value>, JS::ExceptionStackBehavior)", "JS_GC(JSContext*, JS::GCReason)",
+  "g_typelib_symbol", "g_signal_connect_data", "g_signal_connect_object", "g_signal_handler_disconnect", "g_object_unref",
 ];
 
 const names = { ob: new Map(), fn: new Map() };

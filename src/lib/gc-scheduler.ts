@@ -19,20 +19,25 @@ export class GcScheduler {
 
   /** A unit of work (a request, a stream) finished. */
   workDone(): void {
-    this.#add(this.policy.requestWeight);
+    this.#add(this.policy.requestWeight, true);
     // One timer per quiet spell, never one per request or chunk: it re-arms itself while work goes on.
     if (!this.#idleArmed) this.#arm(this.policy.idleMs);
   }
 
-  /** Data passed through (streamed answers, request bodies); long streams get collections along the way. */
+  /** Streamed data passed through: long streams get their collections along the way, between two reads. */
   processed(bytes: number): void {
-    this.#add(bytes);
+    this.#add(bytes, false);
   }
 
-  #add(amount: number): void {
+  /** Data on a request's way to its first byte (its body): counted, collected later (see gc-policy). */
+  requestData(bytes: number): void {
+    this.#add(bytes, true);
+  }
+
+  #add(amount: number, onRequestPath: boolean): void {
     this.#work += amount;
     this.#lastWorkMs = this.now();
-    if (shouldCollect(this.policy, this.#work)) this.#run();
+    if (shouldCollect(this.policy, this.#work, onRequestPath)) this.#run();
   }
 
   #arm(ms: number): void {

@@ -51,6 +51,9 @@ export class CapsStore {
   }
 
   #mtime(): number | null {
+    // Asked before every request: the usual answer (no file, nothing learned) must not cost a GError
+    // turned into a JS exception with its stack.
+    if (!GLib.file_test(this.path, GLib.FileTest.EXISTS)) return null;
     try {
       const info = Gio.File.new_for_path(this.path).query_info("time::modified,time::modified-usec", Gio.FileQueryInfoFlags.NONE, null);
       return info.get_attribute_uint64("time::modified") * 1e6 + info.get_attribute_uint32("time::modified-usec");

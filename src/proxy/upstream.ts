@@ -12,6 +12,7 @@ import { statusPhrase } from "./errors.js";
 import { bodyDecoder, findHeadEnd, formatRequestHead, HttpProtocolError, keepsAlive, parseHttpUrl, parseResponseHead, type BodyDecoder,
   type HttpTarget, type ResponseHeaders } from "./http1.js";
 import type { UpstreamErrorKind } from "./metrics.js";
+import { encodeTransient } from "../lib/utf8-encode.js";
 import { nextRetryDelay, parseRetryAfter, type RetryPolicy } from "./retry-policy.js";
 
 // No Gio._promisify here: gjs 1.74's wrapper runs `new Error()` on every call to keep the caller's
@@ -64,7 +65,8 @@ export interface UpstreamRequest {
   method: "GET" | "POST";
   url: string;
   headers: Record<string, string>;
-  body?: Uint8Array;
+  /** Text is sent as UTF-8. */
+  body?: Uint8Array | string;
   contentType?: string;
 }
 
@@ -386,6 +388,8 @@ class StaleConnection extends Error {
   override name = "StaleConnection";
 }
 
+const headEncoder = new TextEncoder();
+
 export class UpstreamClient {
   readonly #pool: ConnectionPool;
   /** The request bytes (head and body in one buffer), built once per request and reused by retries. */
@@ -462,15 +466,14 @@ export class UpstreamClient {
     if (payload) return payload;
     const headers = { ...request.headers };
     if (request.body && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = request.contentType ?? "application/json";
-    const head = new TextEncoder().encode(formatRequestHead(request.method, target, headers,
-      request.body ? request.body.length : request.method === "POST" ? 0 : null, this.userAgent));
-    payload = head;
-    if (request.body && request.body.length > 0) {
-      // One buffer, one write: a 48 KB Codex turn is copied once on its way out.
-      payload = new Uint8Array(head.length + request.body.length);
-      payload.set(head);
-      payload.set(request.body, head.length);
-    }
+    // A text body is encoded once, into a scratch buffer, only to learn its length for the head.
+    const body = typeof request.body === "string" ? encodeTransient(request.body) : request.body;
+    const head = formatRequestHead(request.method, target, headers, body ? body.length : request.method === "POST" ? 0 : null, this.userAgent);
+    // Head and body in one buffer, one write: a 48 KB Codex turn is copied once on its way out.
+    const bytes = new Uint8Array(head.length * 3 + (body?.length ?? 0));
+    const written = headEncoder.encodeInto(head, bytes).written!;
+    if (body) bytes.set(body, written);
+    payload = bytes.subarray(0, written + (body?.length ?? 0));
     this.#payloads.set(request, payload);
     return payload;
   }

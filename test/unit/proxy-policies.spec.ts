@@ -197,10 +197,15 @@ describe("models file", () => {
 });
 
 describe("GC policy", () => {
-  const policy = { workThreshold: 1000, requestWeight: 100, idleMs: 1000 };
+  const policy = { workThreshold: 1000, requestWeight: 100, idleMs: 1000, requestPathSlack: 4 };
   it("collects mid-work only after enough work went through", () => {
     expect(shouldCollect(policy, 999)).toBeFalse();
     expect(shouldCollect(policy, 1000)).toBeTrue();
+  });
+  it("lets a collection wait on a request's own path, within bounds", () => {
+    expect(shouldCollect(policy, 1000, true)).toBeFalse();
+    expect(shouldCollect(policy, 3999, true)).toBeFalse();
+    expect(shouldCollect(policy, 4000, true)).toBeTrue();
   });
   it("collects leftovers once the proxy has been quiet for idleMs", () => {
     expect(idleCollectionDue(policy, 1500, 1000, 10)).toBeFalse();
@@ -229,6 +234,18 @@ describe("GC policy", () => {
     }
     expect(s.collections()).toBe(1); // 5 × (150 + 100) = 1250 ≥ 1000: once, by volume
     expect(s.timers.length).toBe(1); // one idle timer, not one per request
+  });
+
+  it("never collects before a first byte or at a request's end while a stream's next read can", () => {
+    const s = scheduler();
+    s.gc.requestData(900);
+    s.gc.workDone(); // 1000: due, but this is a request's own path
+    s.gc.requestData(900);
+    expect(s.collections()).toBe(0);
+    s.gc.processed(10); // the next read of a stream: collected there
+    expect(s.collections()).toBe(1);
+    for (let i = 0; i < 40; i++) s.gc.requestData(100); // only requests: collected at 4 × the threshold
+    expect(s.collections()).toBe(2);
   });
 
   it("collects what is left once work stops, then stays quiet", () => {

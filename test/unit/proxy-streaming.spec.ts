@@ -3,6 +3,7 @@
 import { bodyDecoder, ChunkedBody, findHeadEnd, formatRequestHead, HttpProtocolError, keepsAlive, parseHttpUrl, parseResponseHead }
   from "../../src/proxy/http1.js";
 import { WriteBudget } from "../../src/proxy/write-budget.js";
+import { encodeJoined, encodeTransient } from "../../src/lib/utf8-encode.js";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -153,5 +154,23 @@ describe("write budget (backpressure without a JS call per written chunk)", () =
       if (budget.appended(4096)) budget.checked(true);
       expect(budget.mustWait).toBeFalse();
     }
+  });
+});
+
+describe("UTF-8 encoding into a reused buffer", () => {
+  it("encodes like TextEncoder, joined parts, any size, multi-byte and surrogate pairs included", () => {
+    const parts = ["event: x\n", "data: {\"delta\":\"é ü 中文 😀\"}\n\n", "", "x".repeat(100_000)];
+    const expected = enc.encode(parts.join(""));
+    expect(Array.from(encodeTransient(...parts))).toEqual(Array.from(expected));
+    expect(Array.from(encodeJoined("😀".repeat(50_000)))).toEqual(Array.from(enc.encode("😀".repeat(50_000))));
+    expect(encodeTransient("").length).toBe(0);
+  });
+
+  it("hands out a view that the next call reuses, and a copy that stays", () => {
+    const kept = encodeJoined("first");
+    const view = encodeTransient("AAAAA");
+    encodeTransient("BBBBB");
+    expect(dec.decode(view)).toBe("BBBBB"); // transient: valid until the next call only
+    expect(dec.decode(kept)).toBe("first");
   });
 });
