@@ -38,6 +38,7 @@ export interface ResponsesRouteDeps {
 }
 
 const MAX_ERROR_BODY = 1024 * 1024;
+const utf8 = new TextDecoder();
 
 type SendResult =
   | { kind: "reply"; call: UpstreamCall; reply: UpstreamReply }
@@ -85,7 +86,7 @@ export class ResponsesRoute {
     if (raw.length > deps.maxBodyBytes) return reply(413, `request body is ${raw.length} bytes; the limit is ${deps.maxBodyBytes}`, "request_too_large");
     let request: ResponsesRequest;
     try {
-      request = JSON.parse(new TextDecoder().decode(raw));
+      request = JSON.parse(utf8.decode(raw));
     } catch (e) {
       return reply(400, `request body is not valid JSON: ${(e as Error).message}`, "invalid_json");
     }
@@ -120,7 +121,8 @@ export class ResponsesRoute {
 
     const cancellable = new Gio.Cancellable();
     const disconnected = msg.connect("disconnected", () => cancellable.cancel());
-    const clientAuth = msg.get_request_headers().get_one("Authorization");
+    // The client's key is forwarded only when the proxy holds none.
+    const clientAuth = deps.apiKey ? null : msg.get_request_headers().get_one("Authorization");
     const sent = await this.#send(id, call, stream, clientAuth, cancellable);
     if (sent.kind !== "reply") {
       msg.disconnect(disconnected);
