@@ -19,7 +19,8 @@ if (process.argv.includes("--help") || process.argv.includes("-h")) {
   --requests N      unpaced streams at concurrency 8 for streams/s and CPU per token (default 400)
   --rss-requests N  streams for the memory growth figure (default 5000)
   --proxy FILE      the proxy build to measure (default build/app/proxy.js; e.g. an older build for "before")
-  --json FILE       also write every figure of every run to FILE`);
+  --json FILE       also write every figure of every run to FILE
+  --plain-malloc    start the proxy with glibc's allocator defaults, not the launcher's (src/lib/malloc-env.ts)`);
   process.exit(0);
 }
 const arg = (name, fallback) => {
@@ -35,8 +36,15 @@ const TOKENS = 200;
 const PACE_MS = 1;
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
-function startChild(cmd, args, pattern) {
-  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * The allocator environment the launcher gives its proxy (src/lib/malloc-env.ts, read from there so the
+ * two cannot drift); --plain-malloc measures glibc's defaults instead.
+ */
+const PROXY_ENV = process.argv.includes("--plain-malloc") ? {} : Object.fromEntries(
+  [...readFileSync(join(root, "src/lib/malloc-env.ts"), "utf8").matchAll(/(MALLOC_[A-Z_]+): "([^"]*)"/g)].map((m) => [m[1], m[2]]));
+
+function startChild(cmd, args, pattern, env = {}) {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (d) => {
@@ -123,7 +131,7 @@ async function startPair(pace) {
   let proxy;
   try {
     proxy = await startChild("gjs", ["-m", PROXY_JS, "--port", "0", "--target-url", `http://127.0.0.1:${fake.port}/v1`, "--log-dir", logDir],
-      /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      /listening on http:\/\/127\.0\.0\.1:(\d+)/, PROXY_ENV);
   } catch (e) {
     fake.child.kill();
     throw e;
@@ -253,7 +261,7 @@ const TARGETS = [
 
 async function main() {
   console.log(`codex-launcher-proxy overhead: ${TOKENS}-token streams, fake provider on loopback (node, one write per token)`);
-  console.log(`proxy: ${PROXY_JS}${REPEAT > 1 ? `; ${REPEAT} runs` : ""}`);
+  console.log(`proxy: ${PROXY_JS}${REPEAT > 1 ? `; ${REPEAT} runs` : ""}; allocator: ${Object.entries(PROXY_ENV).map(([k, v]) => `${k}=${v}`).join(" ") || "glibc defaults"}`);
   const runs = [];
   for (let i = 0; i < REPEAT; i++) {
     if (REPEAT > 1) console.log(`\n— run ${i + 1} of ${REPEAT} —`);
