@@ -8,6 +8,7 @@ import {
   accountEmail, AUTH_URL_ENV, authorizationUrl, base64url, codeExchangeForm, GOOGLE_AUTH_URL, GOOGLE_TOKEN_URL, pkceFromRandom, readCallback,
   readTokenReply, REDIRECT_PATH, serializeCredentials, TOKEN_URL_ENV, type GoogleCredentials,
 } from "../lib/google-oauth.js";
+import { googleClient } from "./google-client.js";
 
 Gio._promisify(Soup.Session.prototype, "send_and_read_async", "send_and_read_finish");
 
@@ -64,6 +65,7 @@ async function exchange(tokenUrl: string, form: string, cancellable: Gio.Cancell
 export async function signInWithGoogle(options: SignInOptions): Promise<SignInResult> {
   const authUrl = GLib.getenv(AUTH_URL_ENV) || GOOGLE_AUTH_URL;
   const tokenUrl = GLib.getenv(TOKEN_URL_ENV) || GOOGLE_TOKEN_URL;
+  const client = googleClient();
   const pkce = pkceFromRandom(randomBytes(32));
   const state = base64url(randomBytes(24));
   const cancellable = options.cancellable ?? new Gio.Cancellable();
@@ -93,7 +95,7 @@ export async function signInWithGoogle(options: SignInOptions): Promise<SignInRe
           return finish({ error: new Error(callback.message) });
         }
         msg.pause();
-        void exchange(tokenUrl, codeExchangeForm(callback.code, pkce.verifier, redirectUri), cancellable).then((reply) => {
+        void exchange(tokenUrl, codeExchangeForm(callback.code, pkce.verifier, redirectUri, client), cancellable).then((reply) => {
           const outcome = readTokenReply(reply.status, reply.text, Date.now());
           if (outcome.kind !== "ok") {
             page(502, "Sign-in failed", escapeHtml(`Google did not issue tokens: ${outcome.reason}`));
@@ -111,7 +113,7 @@ export async function signInWithGoogle(options: SignInOptions): Promise<SignInRe
       timer = setTimeout(() => finish({ error: new Error("no answer from the browser within 5 minutes; sign in again") }), options.timeoutMs ?? 300_000);
       cancelHandler = cancellable.connect(() => finish({ error: new Error("sign-in cancelled") }));
     });
-    const url = authorizationUrl({ authUrl, redirectUri, state, challenge: pkce.challenge });
+    const url = authorizationUrl({ authUrl, redirectUri, state, challenge: pkce.challenge, clientId: client.id });
     options.onUrl?.(url);
     await options.openUri(url);
     return await result;

@@ -21,6 +21,8 @@ import { updateProxyConfig } from "./proxy-config.js";
 import type { RegisteredProxy } from "./proxy-registry.js";
 import { DEFAULT_BACKOFF, RestartBackoff, RestartBudgetAlarm, type BackoffSettings } from "./supervision-policy.js";
 import { LoginHandover } from "./login-handover.js";
+import { googleClientOrNull } from "./google-client.js";
+import { CLIENT_ID_ENV, CLIENT_SECRET_ENV } from "../lib/google-oauth.js";
 
 Gio._promisify(Gio.Subprocess.prototype, "wait_async", "wait_finish");
 
@@ -317,6 +319,14 @@ export class ProxySupervisor implements SupervisedProxy {
       if (usesGoogleLogin(spec.backend)) {
         launcher.unsetenv("CODEX_PROXY_API_KEY");
         launcher.setenv("CODEX_PROXY_CREDENTIALS_FILE", this.#login.hand(spec), true);
+        // The OAuth client renews the login; found here (environment or the installed Gemini CLI) and
+        // handed over, so the proxy never looks for it itself. Without one the proxy still serves until
+        // the access token expires, and then says why it cannot renew it.
+        const client = googleClientOrNull();
+        if (client) {
+          launcher.setenv(CLIENT_ID_ENV, client.id, true);
+          launcher.setenv(CLIENT_SECRET_ENV, client.secret, true);
+        }
       } else launcher.setenv("CODEX_PROXY_API_KEY", spec.apiKey, true);
       launcher.setenv("CODEX_PROXY_TARGET_URL", spec.targetUrl, true);
       backendArgs = ["--backend", spec.backend, "--target-url", target.publicUrl, "--usage-label", spec.endpointName];

@@ -3,12 +3,36 @@
 // math. No I/O here; launcher/google-sign-in.ts and the Code Assist adapter do the talking.
 
 /**
- * The Gemini CLI's OAuth client (an "installed application": Google documents that its secret is not a
- * secret, https://developers.google.com/identity/protocols/oauth2#installed). Using it means a login
- * made with the `gemini` CLI (~/.gemini/oauth_creds.json) and one made here are interchangeable.
+ * The OAuth client the login uses: the Gemini CLI's own (an "installed application": Google documents
+ * that such a secret is not a secret, https://developers.google.com/identity/protocols/oauth2#installed),
+ * so a login made with the `gemini` CLI (~/.gemini/oauth_creds.json) and one made here are
+ * interchangeable. It is not copied into this repository: the launcher reads it from the installed
+ * Gemini CLI (launcher/google-client.ts) or from these two variables, and hands it to its proxy in them.
  */
-export const GOOGLE_CLIENT_ID = "681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com";
-export const GOOGLE_CLIENT_SECRET = "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";
+export interface GoogleClient {
+  id: string;
+  secret: string;
+}
+export const CLIENT_ID_ENV = "CODEX_LAUNCHER_GOOGLE_CLIENT_ID";
+export const CLIENT_SECRET_ENV = "CODEX_LAUNCHER_GOOGLE_CLIENT_SECRET";
+
+/** The client named in the environment, or null when either half is missing. */
+export function clientFromEnv(env: (name: string) => string | null | undefined): GoogleClient | null {
+  const id = env(CLIENT_ID_ENV)?.trim();
+  const secret = env(CLIENT_SECRET_ENV)?.trim();
+  return id && secret ? { id, secret } : null;
+}
+
+/**
+ * The client the Gemini CLI's code declares (its `OAUTH_CLIENT_ID` / `OAUTH_CLIENT_SECRET` constants,
+ * in its bundle or in @google/gemini-cli-core's oauth2.js), or null when this text holds none.
+ */
+export function clientFromSource(text: string): GoogleClient | null {
+  const id = /OAUTH_CLIENT_ID\s*=\s*["'`]([^"'`\s]+\.apps\.googleusercontent\.com)["'`]/.exec(text)?.[1];
+  const secret = /OAUTH_CLIENT_SECRET\s*=\s*["'`]([^"'`\s]+)["'`]/.exec(text)?.[1];
+  return id && secret ? { id, secret } : null;
+}
+
 export const GOOGLE_SCOPES = [
   "https://www.googleapis.com/auth/cloud-platform",
   "https://www.googleapis.com/auth/userinfo.email",
@@ -152,13 +176,13 @@ export interface AuthorizationRequest {
   redirectUri: string;
   state: string;
   challenge: string;
-  clientId?: string;
+  clientId: string;
 }
 
 /** The address the browser opens: offline access (a refresh token), consent shown so one is issued. */
 export function authorizationUrl(r: AuthorizationRequest): string {
   const query = form({
-    client_id: r.clientId ?? GOOGLE_CLIENT_ID,
+    client_id: r.clientId,
     redirect_uri: r.redirectUri,
     response_type: "code",
     scope: GOOGLE_SCOPES.join(" "),
@@ -183,13 +207,13 @@ export function readCallback(query: Record<string, string>, expectedState: strin
 }
 
 /** The token request that trades the authorization code (with the PKCE verifier) for tokens. */
-export function codeExchangeForm(code: string, verifier: string, redirectUri: string): string {
+export function codeExchangeForm(code: string, verifier: string, redirectUri: string, client: GoogleClient): string {
   return form({ grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: redirectUri,
-    client_id: GOOGLE_CLIENT_ID, client_secret: GOOGLE_CLIENT_SECRET });
+    client_id: client.id, client_secret: client.secret });
 }
 
-export function refreshForm(refreshToken: string): string {
-  return form({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: GOOGLE_CLIENT_ID, client_secret: GOOGLE_CLIENT_SECRET });
+export function refreshForm(refreshToken: string, client: GoogleClient): string {
+  return form({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: client.id, client_secret: client.secret });
 }
 
 // ---------------------------------------------------------------------------------------------------

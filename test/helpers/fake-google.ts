@@ -6,8 +6,16 @@
 import Gio from "gi://Gio";
 import GLib from "gi://GLib";
 import Soup from "gi://Soup?version=3.0";
-import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET } from "../../src/lib/google-oauth.js";
+import { CLIENT_ID_ENV, CLIENT_SECRET_ENV } from "../../src/lib/google-oauth.js";
 import { statusPhrase } from "../../src/proxy/errors.js";
+
+/**
+ * The OAuth client this fake knows. It is put in the test process's environment, which every launcher
+ * and proxy the specs start inherits: the way a user without the Gemini CLI would configure one.
+ */
+export const TEST_GOOGLE_CLIENT = { id: "codex-launcher-tests.apps.googleusercontent.com", secret: "fake-oauth-client-secret" } as const;
+GLib.setenv(CLIENT_ID_ENV, TEST_GOOGLE_CLIENT.id, true);
+GLib.setenv(CLIENT_SECRET_ENV, TEST_GOOGLE_CLIENT.secret, true);
 
 export type GeminiScript =
   | { kind: "text"; text: string; thought?: string; finish?: string; chunkSize?: number }
@@ -169,7 +177,7 @@ export class FakeGoogle {
   }
 
   #authorize(msg: Soup.ServerMessage, q: Record<string, string>, refuse: (s: number, r: string, e: unknown) => void): void {
-    if (q.client_id !== GOOGLE_CLIENT_ID) return refuse(400, "unknown client", { error: "invalid_client" });
+    if (q.client_id !== TEST_GOOGLE_CLIENT.id) return refuse(400, "unknown client", { error: "invalid_client" });
     if (q.response_type !== "code" || q.code_challenge_method !== "S256" || !q.code_challenge || !q.state)
       return refuse(400, "not a PKCE code request", { error: "invalid_request" });
     if (!/^http:\/\/127\.0\.0\.1:\d+\/oauth2callback$/.test(q.redirect_uri ?? "")) return refuse(400, "redirect is not loopback", { error: "redirect_uri_mismatch" });
@@ -183,7 +191,7 @@ export class FakeGoogle {
   }
 
   #token(msg: Soup.ServerMessage, form: Record<string, string>, refuse: (s: number, r: string, e: unknown) => void): void {
-    if (form.client_id !== GOOGLE_CLIENT_ID || form.client_secret !== GOOGLE_CLIENT_SECRET) return refuse(401, "unknown client", { error: "invalid_client", error_description: "The OAuth client was not found." });
+    if (form.client_id !== TEST_GOOGLE_CLIENT.id || form.client_secret !== TEST_GOOGLE_CLIENT.secret) return refuse(401, "unknown client", { error: "invalid_client", error_description: "The OAuth client was not found." });
     const issue = (refresh: string | null) => {
       const access = `ya29.fake-access-${++this.#tokenCounter}-${GLib.uuid_string_random().slice(0, 8)}`;
       this.accessTokens.add(access);

@@ -1,10 +1,12 @@
 // The pure side of the Google login: SHA-256 and PKCE (RFC 7636 vector), the consent address, the
 // redirect, token endpoint answers, credentials files in their several shapes, the expiry math.
 import {
-  accountEmail, authorizationUrl, base64url, codeExchangeForm, decodeBase64, expiryMs, GOOGLE_CLIENT_ID, needsRefresh, parseCredentials,
+  accountEmail, authorizationUrl, base64url, clientFromEnv, clientFromSource, codeExchangeForm, decodeBase64, expiryMs, needsRefresh, parseCredentials,
   pkceChallenge, pkceFromRandom, readCallback, readTokenReply, refreshForm, secretsInKey, sha256,
 } from "../../src/lib/google-oauth.js";
 import { redactSecrets } from "../../src/lib/redact.js";
+
+const CLIENT = { id: "123-abc.apps.googleusercontent.com", secret: "not-a-real-secret" };
 
 const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -39,11 +41,11 @@ describe("SHA-256, base64url and PKCE", () => {
 
 describe("the authorization request and its redirect", () => {
   it("asks for offline access with consent, the Gemini CLI's client and scopes, and PKCE", () => {
-    const url = authorizationUrl({ authUrl: "https://accounts.example/auth", redirectUri: "http://127.0.0.1:4242/oauth2callback", state: "s1", challenge: "c1" });
+    const url = authorizationUrl({ authUrl: "https://accounts.example/auth", redirectUri: "http://127.0.0.1:4242/oauth2callback", state: "s1", challenge: "c1", clientId: CLIENT.id });
     const [base, query] = url.split("?");
     expect(base).toBe("https://accounts.example/auth");
     const q = Object.fromEntries(query.split("&").map((p) => p.split("=").map(decodeURIComponent)));
-    expect(q).toEqual(jasmine.objectContaining({ client_id: GOOGLE_CLIENT_ID, redirect_uri: "http://127.0.0.1:4242/oauth2callback", response_type: "code",
+    expect(q).toEqual(jasmine.objectContaining({ client_id: CLIENT.id, redirect_uri: "http://127.0.0.1:4242/oauth2callback", response_type: "code",
       access_type: "offline", prompt: "consent", code_challenge: "c1", code_challenge_method: "S256", state: "s1" }));
     expect(q.scope.split(" ")).toContain("https://www.googleapis.com/auth/cloud-platform");
   });
@@ -57,14 +59,28 @@ describe("the authorization request and its redirect", () => {
   });
 
   it("sends the verifier with the code, and the refresh token on refresh", () => {
-    const exchange = new URLSearchParamsLike(codeExchangeForm("4/a b", "verif", "http://127.0.0.1:1/oauth2callback"));
+    const exchange = new URLSearchParamsLike(codeExchangeForm("4/a b", "verif", "http://127.0.0.1:1/oauth2callback", CLIENT));
     expect(exchange.get("grant_type")).toBe("authorization_code");
     expect(exchange.get("code")).toBe("4/a b");
     expect(exchange.get("code_verifier")).toBe("verif");
-    expect(exchange.get("client_id")).toBe(GOOGLE_CLIENT_ID);
-    const refresh = new URLSearchParamsLike(refreshForm("1//r"));
+    expect(exchange.get("client_id")).toBe(CLIENT.id);
+    expect(exchange.get("client_secret")).toBe(CLIENT.secret);
+    const refresh = new URLSearchParamsLike(refreshForm("1//r", CLIENT));
     expect(refresh.get("grant_type")).toBe("refresh_token");
     expect(refresh.get("refresh_token")).toBe("1//r");
+    expect(refresh.get("client_secret")).toBe(CLIENT.secret);
+  });
+
+  it("finds the OAuth client in the environment (both halves) or in the Gemini CLI's code, never in this repository", () => {
+    const env = (vars: Record<string, string>) => (name: string) => vars[name] ?? null;
+    expect(clientFromEnv(env({ CODEX_LAUNCHER_GOOGLE_CLIENT_ID: CLIENT.id, CODEX_LAUNCHER_GOOGLE_CLIENT_SECRET: CLIENT.secret }))).toEqual(CLIENT);
+    expect(clientFromEnv(env({ CODEX_LAUNCHER_GOOGLE_CLIENT_ID: CLIENT.id }))).toBeNull();
+    expect(clientFromEnv(env({ CODEX_LAUNCHER_GOOGLE_CLIENT_ID: " ", CODEX_LAUNCHER_GOOGLE_CLIENT_SECRET: "x" }))).toBeNull();
+    // As @google/gemini-cli-core's oauth2.js declares it, and as the CLI's bundle does.
+    expect(clientFromSource(`const OAUTH_CLIENT_ID = '${CLIENT.id}';\n// comment\nconst OAUTH_CLIENT_SECRET = '${CLIENT.secret}';`)).toEqual(CLIENT);
+    expect(clientFromSource(`var OAUTH_CLIENT_ID="${CLIENT.id}",OAUTH_CLIENT_SECRET="${CLIENT.secret}";`)).toEqual(CLIENT);
+    expect(clientFromSource(`const OAUTH_CLIENT_ID = "${CLIENT.id}";`)).toBeNull();
+    expect(clientFromSource(`const OAUTH_CLIENT_ID = "not-a-google-client"; const OAUTH_CLIENT_SECRET = "s";`)).toBeNull();
   });
 });
 

@@ -96,7 +96,7 @@ export class CodeAssistAdapter implements BackendAdapter {
     this.#spec = FLAVOURS[flavour];
     this.name = this.#spec.backend;
     this.#now = ctx.now ?? Date.now;
-    this.#login = new GoogleLogin({ file: ctx.login, http: ctx.http, tokenUrl: ctx.env?.(TOKEN_URL_ENV), now: this.#now,
+    this.#login = new GoogleLogin({ file: ctx.login, http: ctx.http, tokenUrl: ctx.env?.(TOKEN_URL_ENV), env: ctx.env, now: this.#now,
       log: (line) => ctx.log?.(line), secret: (value) => ctx.secret?.(value) });
   }
 

@@ -1,7 +1,7 @@
 // The Google login as the proxy uses it: an access token from the credentials file, renewed before it
 // expires and once after a 401, written back atomically. Pure: the file, HTTP and the clock are injected.
 import {
-  GOOGLE_TOKEN_URL, GoogleCredentialsError, needsRefresh, parseCredentials, readTokenReply, refreshForm, serializeCredentials,
+  clientFromEnv, CLIENT_ID_ENV, CLIENT_SECRET_ENV, GOOGLE_TOKEN_URL, GoogleCredentialsError, needsRefresh, parseCredentials, readTokenReply, refreshForm, serializeCredentials,
   type GoogleCredentials,
 } from "../../../lib/google-oauth.js";
 import { AdapterError, type AdapterHttp, type LoginFile } from "../contract.js";
@@ -16,6 +16,8 @@ export interface GoogleLoginDeps {
   file: LoginFile | undefined;
   http: AdapterHttp | undefined;
   tokenUrl?: string;
+  /** The proxy's environment: the launcher hands the OAuth client over in it (lib/google-oauth.ts). */
+  env?: (name: string) => string | null | undefined;
   now: () => number;
   log: (line: string) => void;
   secret: (value: string) => void;
@@ -90,10 +92,13 @@ export class GoogleLogin {
   async #doRefresh(creds: GoogleCredentials): Promise<GoogleCredentials> {
     const { http, tokenUrl, now, log } = this.deps;
     if (!http) throw new AdapterError(503, REFRESH_FAILED, "this proxy cannot reach Google's token endpoint");
+    const client = this.deps.env ? clientFromEnv(this.deps.env) : null;
+    if (!client) throw new AdapterError(503, REFRESH_FAILED, `Could not renew the Google access token: this proxy was given no OAuth client ` +
+      `(${CLIENT_ID_ENV}, ${CLIENT_SECRET_ENV}; the launcher sets them from the installed Gemini CLI)`);
     const url = tokenUrl || GOOGLE_TOKEN_URL;
     let reply: { status: number; text: string };
     try {
-      reply = await http({ method: "POST", url, body: refreshForm(creds.refresh_token), contentType: "application/x-www-form-urlencoded", timeoutMs: 30000 });
+      reply = await http({ method: "POST", url, body: refreshForm(creds.refresh_token, client), contentType: "application/x-www-form-urlencoded", timeoutMs: 30000 });
     } catch (e) {
       throw new AdapterError(503, REFRESH_FAILED, `Could not renew the Google access token: the token endpoint did not answer (${(e as Error).message})`);
     }
