@@ -4,7 +4,7 @@
 // the IDE extension and Codex Desktop send). No /responses/compact and no compaction item on the wire:
 // see the captures in README. The providers here refuse tool history without tools, as Anthropic does.
 import type { Reply } from "../helpers/fake-provider.js";
-import { Rig } from "./rig.js";
+import { rigPerSpec } from "./rig.js";
 
 const COMPACTION_PROMPT = "CONTEXT CHECKPOINT COMPACTION";
 const TOOLS_REQUIRED = "Requests which include `tool_use` or `tool_result` blocks must define tools.";
@@ -37,15 +37,10 @@ function anthropicProvider(summary: string, answer: string): Reply {
 }
 
 describe("conformance: compaction (real Codex CLI through the proxy)", () => {
-  let rig: Rig | null = null;
-
-  afterEach(async () => {
-    await rig?.stop();
-    rig = null;
-  });
+  const startRig = rigPerSpec();
 
   it("[auto compaction] compacts mid-turn past model_auto_compact_token_limit on a Chat-only provider, and goes on with the summary", async () => {
-    rig = await Rig.start({ knobs: { model_auto_compact_token_limit: 3000 } });
+    const rig = await startRig({ knobs: { model_auto_compact_token_limit: 3000 } });
     rig.provider.then({ kind: "tools", calls: [{ name: "exec_command", arguments: JSON.stringify({ cmd: "echo before-compaction", yield_time_ms: 10000 }) }],
       usage: { prompt: 5000, completion: 2000 } }).otherwise(chatProvider("SUMMARY-7f3: ran echo before-compaction.", "Finished after compaction."));
     const result = await rig.codexRun("run echo");
@@ -65,7 +60,7 @@ describe("conformance: compaction (real Codex CLI through the proxy)", () => {
   }, 90000);
 
   it("[auto compaction, Anthropic] the same on the Messages API backend", async () => {
-    rig = await Rig.start({ backend: "anthropic", model: "claude-test", catalog: true, knobs: { model_auto_compact_token_limit: 3000 },
+    const rig = await startRig({ backend: "anthropic", model: "claude-test", catalog: true, knobs: { model_auto_compact_token_limit: 3000 },
       proxyEnv: { CODEX_PROXY_API_KEY: "sk-ant-test-key-000000" } });
     rig.provider.then({ kind: "anthropic", calls: [{ name: "exec_command", arguments: JSON.stringify({ cmd: "echo anthropic-before" }) }], usage: { input: 5000, output: 2000 } })
       .otherwise(anthropicProvider("SUMMARY-a41: ran echo anthropic-before.", "Finished after compaction on Anthropic."));
@@ -80,7 +75,7 @@ describe("conformance: compaction (real Codex CLI through the proxy)", () => {
   }, 90000);
 
   it("[/compact] compacts on request (thread/compact/start over Codex's app server), and the next turn carries the summary", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     rig.provider.then({ kind: "tools", calls: [{ name: "exec_command", arguments: JSON.stringify({ cmd: "echo manual-compact", yield_time_ms: 10000 }) }] })
       .otherwise(chatProvider("SUMMARY-c9e: ran echo manual-compact.", "Answer after /compact."));
     const { run, steps } = await rig.appServer([{ turn: "run echo" }, { compact: true }, { turn: "what did you do?" }]);

@@ -1,20 +1,15 @@
 // Conformance matrix, upstream failures: each one reaches Codex as a message it shows (or is recovered),
 // proxy.log as a typed line the watchdog turns into a signal, and /monitoring as a count in its class.
 // Codex's retry knobs are small in these Codex homes (fast rows); the budget holds for any knobs.
-import { codexErrors, codexShown, Rig } from "./rig.js";
+import { codexErrors, codexShown, Rig, rigPerSpec } from "./rig.js";
 
 const signals = (rig: Rig) => rig.signals().map((s) => `${s.faultId}:${s.category}`);
 
 describe("conformance: upstream failures (real Codex CLI through the proxy)", () => {
-  let rig: Rig | null = null;
-
-  afterEach(async () => {
-    await rig?.stop();
-    rig = null;
-  });
+  const startRig = rigPerSpec();
 
   it("[ended early] a stream that ends cleanly before the provider's end marker: Codex reconnects and the cut is counted as a reset", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     rig.provider.then({ kind: "truncated", text: "Half an ans" }, { kind: "text", text: "The whole answer." });
     const result = await rig.codexRun("say hi", ["--json"]);
     expect(result.exitCode).withContext(result.stderr).toBe(0);
@@ -30,7 +25,7 @@ describe("conformance: upstream failures (real Codex CLI through the proxy)", ()
   }, 90000);
 
   it("[provider error event] an error the provider sends mid-stream ends the answer with response.failed and its message", async () => {
-    rig = await Rig.start({ knobs: { stream_max_retries: 0 } });
+    const rig = await startRig({ knobs: { stream_max_retries: 0 } });
     rig.provider.otherwise({ kind: "error_event", text: "Partial", error: { message: "Upstream model overloaded, please retry", code: "server_error" } });
     const result = await rig.codexRun("say hi", ["--json"]);
     expect(result.exitCode).toBe(1);
@@ -43,7 +38,7 @@ describe("conformance: upstream failures (real Codex CLI through the proxy)", ()
   }, 90000);
 
   it("[500] a provider that always answers 500: the proxy adds no retry of its own, Codex shows the failure", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     rig.provider.otherwise({ kind: "status", status: 500, body: { error: { message: "internal failure", type: "server_error" } } });
     const result = await rig.codexRun("say hi");
     expect(result.exitCode).toBe(1);
@@ -57,7 +52,7 @@ describe("conformance: upstream failures (real Codex CLI through the proxy)", ()
   }, 90000);
 
   it("[429 then OK] waits out a short Retry-After itself: Codex never sees the 429", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     rig.provider.then({ kind: "status", status: 429, headers: { "Retry-After": "1" }, body: { error: { message: "rate limited" } } },
       { kind: "text", text: "Answer after the rate limit." });
     const result = await rig.codexRun("say hi");
@@ -69,7 +64,7 @@ describe("conformance: upstream failures (real Codex CLI through the proxy)", ()
   }, 90000);
 
   it("[429 without Retry-After] is passed on with a Retry-After, so Codex's own retries apply, within the one budget", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     rig.provider.then({ kind: "status", status: 429, body: { error: { message: "too many requests" } } }, { kind: "text", text: "Answer on Codex's retry." });
     const result = await rig.codexRun("say hi");
     expect(result.exitCode).withContext(result.stderr).toBe(0);
@@ -80,7 +75,7 @@ describe("conformance: upstream failures (real Codex CLI through the proxy)", ()
   }, 90000);
 
   it("[provider down] a refused connection is retried by the proxy within the turn's budget, then Codex is told", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     rig.provider.stop(); // nothing listens on the provider's port any more
     const result = await rig.codexRun("say hi");
     expect(result.exitCode).toBe(1);
@@ -93,7 +88,7 @@ describe("conformance: upstream failures (real Codex CLI through the proxy)", ()
   }, 90000);
 
   it("[silent after first byte] a provider that stops mid-answer: 'provider sent nothing for N s' from the idle bound (per-endpoint override)", async () => {
-    rig = await Rig.start({ proxyArgs: ["--idle-timeout", "2"], knobs: { stream_max_retries: 0 } });
+    const rig = await startRig({ proxyArgs: ["--idle-timeout", "2"], knobs: { stream_max_retries: 0 } });
     rig.provider.otherwise({ kind: "silence", text: "I am thinking" });
     const result = await rig.codexRun("say hi", ["--json"]);
     expect(result.exitCode).toBe(1);
@@ -104,7 +99,7 @@ describe("conformance: upstream failures (real Codex CLI through the proxy)", ()
   }, 90000);
 
   it("[silent before headers] a provider that never answers the request: response.failed from the first-byte bound, not a bare 504", async () => {
-    rig = await Rig.start({ proxyArgs: ["--first-byte-timeout", "2"], knobs: { stream_max_retries: 0, request_max_retries: 0 } });
+    const rig = await startRig({ proxyArgs: ["--first-byte-timeout", "2"], knobs: { stream_max_retries: 0, request_max_retries: 0 } });
     rig.provider.otherwise({ kind: "stall" });
     const result = await rig.codexRun("say hi", ["--json"]);
     expect(result.exitCode).toBe(1);
@@ -116,7 +111,7 @@ describe("conformance: upstream failures (real Codex CLI through the proxy)", ()
   }, 90000);
 
   it("[context length] a provider's context-length error reaches Codex as context_length_exceeded, and the watchdog as D5", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     // DeepSeek's wording: no code that says it, only the message.
     rig.provider.otherwise({ kind: "status", status: 400, body: { error: { message: "This model's maximum context length is 65536 tokens. However, you requested 70001 tokens (70001 in the messages, 0 in the completion). Please reduce the length of the messages or completion.", type: "invalid_request_error", code: "invalid_request_error" } } });
     const result = await rig.codexRun("say hi");
@@ -130,7 +125,7 @@ describe("conformance: upstream failures (real Codex CLI through the proxy)", ()
   }, 90000);
 
   it("[context length mid-stream] the same error as a stream event (Anthropic-style gateways) is mapped the same way", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     rig.provider.otherwise({ kind: "error_event", text: "", error: { message: "prompt is too long: 210000 tokens > 200000 maximum", type: "invalid_request_error" } });
     const result = await rig.codexRun("say hi");
     expect(result.exitCode).toBe(1);

@@ -3,7 +3,7 @@
 import GLib from "gi://GLib";
 import { CODEX_RETRIES } from "../../src/lib/codex-config.js";
 import type { Reply } from "../helpers/fake-provider.js";
-import { codexErrors, codexShown, Rig } from "./rig.js";
+import { codexErrors, codexShown, rigPerSpec } from "./rig.js";
 
 const MUST_PASS_BACK = "The reasoning_content in the thinking mode must be passed back to the API.";
 
@@ -21,15 +21,10 @@ const toolTurn = (marker: string): Reply => ({ kind: "tools", reasoning: "I shou
   calls: [{ name: "exec_command", arguments: JSON.stringify({ cmd: `echo ${marker}`, yield_time_ms: 10000 }) }] });
 
 describe("issue 11: the failures other bridges are known for, with the real Codex CLI", () => {
-  let rig: Rig | null = null;
-
-  afterEach(async () => {
-    await rig?.stop();
-    rig = null;
-  });
+  const startRig = rigPerSpec();
 
   it("[poisoned quirk] a 400 saying reasoning_content must be passed back never makes the proxy drop it, not even after a restart", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     // One refusal the proxy must not learn from (it blames nothing unsupported), then the provider's rule.
     rig.provider.then(toolTurn("first-marker"), { kind: "status", status: 400, body: { error: { message: MUST_PASS_BACK, type: "invalid_request_error" } } })
       .otherwise(deepSeekRule({ kind: "text", text: "unused" }));
@@ -49,7 +44,7 @@ describe("issue 11: the failures other bridges are known for, with the real Code
   }, 120000);
 
   it("[forgotten quirk] a remembered quirk that coincides with a failure is forgotten, and the request goes out again with it", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     // What the old version left behind: a poisoned entry for this model.
     GLib.file_set_contents(`${rig.logDir}/provider-caps.json`, JSON.stringify({ version: 1,
       entries: { [`${rig.provider.url}|fake-model`]: { drop: ["reasoning_content"], learned_at: new Date().toISOString() } } }));
@@ -63,7 +58,7 @@ describe("issue 11: the failures other bridges are known for, with the real Code
   }, 120000);
 
   it("[cut mid tool call] a stream cut in the middle of a tool call: Codex recovers, and the cut is a typed line, a watchdog signal and a /monitoring count", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     rig.provider.then(
       { kind: "cut", text: "Let me run it.", partialCall: { name: "exec_command", arguments: JSON.stringify({ cmd: "echo half-call-marker" }) } },
       { kind: "tools", calls: [{ name: "exec_command", arguments: JSON.stringify({ cmd: "echo whole-call-marker", yield_time_ms: 10000 }) }] },
@@ -89,7 +84,7 @@ describe("issue 11: the failures other bridges are known for, with the real Code
   }, 120000);
 
   it("[always 429] a provider that always answers 429 costs at most Codex's attempts + 2 upstream requests", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     rig.provider.otherwise({ kind: "status", status: 429, headers: { "Retry-After": "1" }, body: { error: { message: "slow down", type: "rate_limit_error" } } });
     const result = await rig.codexRun("say hi");
     expect(result.exitCode).toBe(1);
@@ -101,7 +96,7 @@ describe("issue 11: the failures other bridges are known for, with the real Code
 
   it("[silent provider, defaults] a provider that accepts the request and then sends nothing surfaces in Codex as 'provider sent nothing for N s', within 2 minutes with the defaults", async () => {
     // The proxy's default bounds; Codex with one try (the budget arithmetic below covers the launcher's retries).
-    rig = await Rig.start({ knobs: { request_max_retries: 0, stream_max_retries: 0, stream_idle_timeout_ms: CODEX_RETRIES.stream_idle_timeout_ms } });
+    const rig = await startRig({ knobs: { request_max_retries: 0, stream_max_retries: 0, stream_idle_timeout_ms: CODEX_RETRIES.stream_idle_timeout_ms } });
     rig.provider.otherwise({ kind: "silence", beforeFirstByte: true });
     const result = await rig.codexRun("say hi", [], 110000);
     expect(result.timedOut).toBeFalse();

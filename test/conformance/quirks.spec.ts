@@ -1,19 +1,14 @@
 // Conformance matrix, quirk learning with the real Codex CLI: a parameter the provider names as
 // unsupported is dropped and the request sent again; the lesson is kept only once that retry was answered.
-import { Rig } from "./rig.js";
+import { rigPerSpec } from "./rig.js";
 
 const exec = (cmd: string) => JSON.stringify({ cmd, yield_time_ms: 10000 });
 
 describe("conformance: provider quirks (real Codex CLI through the proxy)", () => {
-  let rig: Rig | null = null;
-
-  afterEach(async () => {
-    await rig?.stop();
-    rig = null;
-  });
+  const startRig = rigPerSpec();
 
   it("[quirk learned] drops a parameter the provider calls unsupported, and remembers it once the retry was answered", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     rig.provider.then({ kind: "rejects", param: "parallel_tool_calls", then: { kind: "tools", calls: [{ name: "exec_command", arguments: exec("echo quirk-ok") }] } },
       { kind: "text", text: "Ran without parallel_tool_calls." });
     const result = await rig.codexRun("run it");
@@ -27,7 +22,7 @@ describe("conformance: provider quirks (real Codex CLI through the proxy)", () =
   }, 90000);
 
   it("[quirk not learned] a drop whose retry fails too is not remembered: the next request asks as Codex asked", async () => {
-    rig = await Rig.start({ knobs: { request_max_retries: 0, stream_max_retries: 0 } });
+    const rig = await startRig({ knobs: { request_max_retries: 0, stream_max_retries: 0 } });
     rig.provider.then({ kind: "rejects", param: "parallel_tool_calls", then: { kind: "status", status: 400, body: { error: { message: "tools[0]: invalid schema" } } } },
       { kind: "text", text: "Second prompt answered." });
     const failed = await rig.codexRun("run it");

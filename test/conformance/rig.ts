@@ -26,6 +26,19 @@ export interface RigOptions {
   logDir?: string;
 }
 
+/**
+ * One rig per spec: returns the function a spec starts its rig with, and stops that rig after the spec,
+ * whatever happened in it.
+ */
+export function rigPerSpec(): (options?: RigOptions) => Promise<Rig> {
+  let rig: Rig | null = null;
+  afterEach(async () => {
+    await rig?.stop();
+    rig = null;
+  });
+  return async (options) => (rig = await Rig.start(options));
+}
+
 export class Rig {
   private constructor(readonly provider: FakeProvider, public proxy: RunningProxy, readonly logDir: string, readonly codex: CodexHome,
     private readonly options: RigOptions) {}

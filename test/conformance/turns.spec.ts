@@ -1,22 +1,17 @@
 // Conformance matrix, turns that must work: the real Codex CLI → codex-launcher-proxy → a fake provider.
 // Each `it` is a row of the README's matrix (the [tag] names it).
 import GLib from "gi://GLib";
-import { codexEvents, Rig } from "./rig.js";
+import { codexEvents, rigPerSpec } from "./rig.js";
 
 const read = (path: string) => new TextDecoder().decode(GLib.file_get_contents(path)[1]);
 const exec = (cmd: string) => JSON.stringify({ cmd, yield_time_ms: 10000 });
 const patchAdding = (file: string, line: string) => `*** Begin Patch\n*** Add File: ${file}\n+${line}\n*** End Patch\n`;
 
 describe("conformance: turns (real Codex CLI through the proxy)", () => {
-  let rig: Rig | null = null;
-
-  afterEach(async () => {
-    await rig?.stop();
-    rig = null;
-  });
+  const startRig = rigPerSpec();
 
   it("[text] answers a text turn", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     rig.provider.then({ kind: "text", text: "Hello through the proxy." });
     const result = await rig.codexRun("say hi");
     expect(result.exitCode).withContext(result.stderr).toBe(0);
@@ -27,7 +22,7 @@ describe("conformance: turns (real Codex CLI through the proxy)", () => {
   }, 90000);
 
   it("[usage] reports the provider's token usage to Codex", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     rig.provider.then({ kind: "text", text: "Counted.", usage: { prompt: 1234, completion: 56 } });
     const result = await rig.codexRun("say hi", ["--json"]);
     expect(result.exitCode).withContext(result.stderr).toBe(0);
@@ -39,7 +34,7 @@ describe("conformance: turns (real Codex CLI through the proxy)", () => {
   }, 90000);
 
   it("[tool] runs exec_command and sends its output back", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     rig.provider.then({ kind: "tools", calls: [{ name: "exec_command", arguments: exec("echo tool-marker-731") }] },
       { kind: "text", text: "The command ran." });
     const result = await rig.codexRun("run echo");
@@ -53,7 +48,7 @@ describe("conformance: turns (real Codex CLI through the proxy)", () => {
   }, 90000);
 
   it("[parallel tools] runs two calls of one answer and answers both, in order", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     rig.provider.then({ kind: "tools", calls: [{ name: "exec_command", arguments: exec("echo first-of-two") }, { name: "exec_command", arguments: exec("echo second-of-two") }] },
       { kind: "text", text: "Both ran." });
     const result = await rig.codexRun("run both");
@@ -72,7 +67,7 @@ describe("conformance: turns (real Codex CLI through the proxy)", () => {
   // Codex 0.169+ offers apply_patch only as a freeform (custom) tool; the proxy offers it to the provider as
   // a function with one string argument. Models answer either with that JSON or with the raw patch text.
   it("[apply_patch freeform] edits a file when the model sends the raw patch text as the call's arguments", async () => {
-    rig = await Rig.start({ model: "claude-test", catalog: true });
+    const rig = await startRig({ model: "claude-test", catalog: true });
     rig.provider.then({ kind: "tools", calls: [{ name: "apply_patch", arguments: patchAdding("free.txt", "freeform patch") }] },
       { kind: "text", text: "Created free.txt." });
     const result = await rig.codexRun("add a file", ["-s", "workspace-write"]);
@@ -85,7 +80,7 @@ describe("conformance: turns (real Codex CLI through the proxy)", () => {
   }, 90000);
 
   it("[apply_patch JSON] edits a file when the model sends {\"input\": patch} as JSON", async () => {
-    rig = await Rig.start({ model: "claude-test", catalog: true });
+    const rig = await startRig({ model: "claude-test", catalog: true });
     rig.provider.then({ kind: "tools", calls: [{ name: "apply_patch", arguments: JSON.stringify({ input: patchAdding("json.txt", "json patch") }) }] },
       { kind: "text", text: "Created json.txt." });
     const result = await rig.codexRun("add a file", ["-s", "workspace-write"]);
@@ -97,7 +92,7 @@ describe("conformance: turns (real Codex CLI through the proxy)", () => {
   }, 90000);
 
   it("[reasoning] keeps the model's reasoning and sends it back with the tool call (reasoning_content)", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     rig.provider.then({ kind: "tools", reasoning: "First list the files.", calls: [{ name: "exec_command", arguments: exec("echo listed") }] },
       { kind: "text", text: "Listed.", reasoning: "Now answer." });
     const result = await rig.codexRun("list", ["--json"]);
@@ -108,7 +103,7 @@ describe("conformance: turns (real Codex CLI through the proxy)", () => {
   }, 90000);
 
   it("[thought signature] returns a Gemini thought signature with its call on the OpenAI-compatible endpoint", async () => {
-    rig = await Rig.start({ model: "gemini-3-pro-preview" });
+    const rig = await startRig({ model: "gemini-3-pro-preview" });
     const signature = "CiQBVKhc7sig+/==";
     rig.provider.then({ kind: "tools", calls: [{ name: "exec_command", arguments: exec("echo signed"), signature }] }, { kind: "text", text: "Signed call done." });
     const result = await rig.codexRun("run it");
@@ -118,7 +113,7 @@ describe("conformance: turns (real Codex CLI through the proxy)", () => {
   }, 90000);
 
   it("[anthropic] runs a tool round trip against a Messages API provider", async () => {
-    rig = await Rig.start({ backend: "anthropic", model: "claude-test", catalog: true, proxyEnv: { CODEX_PROXY_API_KEY: "sk-ant-test-key-000000" } });
+    const rig = await startRig({ backend: "anthropic", model: "claude-test", catalog: true, proxyEnv: { CODEX_PROXY_API_KEY: "sk-ant-test-key-000000" } });
     rig.provider.then({ kind: "anthropic", thinking: "I will run it.", calls: [{ name: "exec_command", arguments: exec("echo anthropic-marker-42") }] },
       { kind: "anthropic", text: "The marker was printed." });
     const result = await rig.codexRun("run echo");
@@ -132,7 +127,7 @@ describe("conformance: turns (real Codex CLI through the proxy)", () => {
   }, 90000);
 
   it("[2 MB context] carries 2 MB of context (AGENTS.md and a 1 MB prompt, Codex's largest) to the provider whole", async () => {
-    rig = await Rig.start();
+    const rig = await startRig();
     const line = "0123456789abcdef".repeat(4) + "\n";
     const block = (marker: string) => `${line.repeat(Math.ceil((1024 * 1024 - 4096) / line.length))}${marker}`;
     GLib.file_set_contents(`${rig.codex.workdir}/AGENTS.md`, `# Project notes\n${block("END-OF-AGENTS")}`);
