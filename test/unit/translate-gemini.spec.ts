@@ -237,11 +237,15 @@ describe("the Google login in the proxy", () => {
     const file = new MemoryLogin(creds("ya29.old", "1//r1", now - 1));
     const sent: AdapterHttpRequest[] = [];
     let answer = { status: 200, text: JSON.stringify({ access_token: "ya29.new", expires_in: 3600 }) };
-    const login = new GoogleLogin({ file, http: async (r) => (sent.push(r), answer), tokenUrl: "http://127.0.0.1:9/token", now: () => now, log: () => {}, secret: () => {} });
+    // The OAuth client the launcher hands over in the proxy's environment.
+    const env = (name: string) => ({ CODEX_LAUNCHER_GOOGLE_CLIENT_ID: "1-unit.apps.googleusercontent.com", CODEX_LAUNCHER_GOOGLE_CLIENT_SECRET: "unit-secret" })[name];
+    const login = new GoogleLogin({ file, http: async (r) => (sent.push(r), answer), tokenUrl: "http://127.0.0.1:9/token", env, now: () => now, log: () => {},
+      secret: () => {} });
     const tokens = await Promise.all([login.accessToken(), login.accessToken(), login.accessToken()]);
     expect(tokens).toEqual(["ya29.new", "ya29.new", "ya29.new"]);
     expect(sent.length).toBe(1);
     expect(sent[0].contentType).toBe("application/x-www-form-urlencoded");
+    expect(String(sent[0].body)).toContain("client_secret=unit-secret");
     expect(JSON.parse(file.text!)).toEqual(jasmine.objectContaining({ access_token: "ya29.new", refresh_token: "1//r1", expiry_date: now + 3600_000 }));
     expect(await login.accessToken()).toBe("ya29.new"); // valid: no second refresh
     expect(sent.length).toBe(1);
@@ -259,6 +263,13 @@ describe("the Google login in the proxy", () => {
     await expectAsync(none.accessToken()).toBeRejectedWith(jasmine.objectContaining({ code: "login_required", message: jasmine.stringContaining("Not signed in to Google") }));
     const broken = new GoogleLogin({ file: new MemoryLogin("{}"), http: undefined, now: () => now, log: () => {}, secret: () => {} });
     await expectAsync(broken.accessToken()).toBeRejectedWith(jasmine.objectContaining({ code: "login_required", message: jasmine.stringContaining("no refresh_token") }));
+    // An expired access token and no OAuth client to renew it with: said plainly, and Google is not asked.
+    const sent: AdapterHttpRequest[] = [];
+    const noClient = new GoogleLogin({ file: new MemoryLogin(creds("ya29.old", "1//r1", now - 1)), http: async (r) => (sent.push(r), { status: 200, text: "{}" }),
+      env: () => undefined, now: () => now, log: () => {}, secret: () => {} });
+    await expectAsync(noClient.accessToken()).toBeRejectedWith(jasmine.objectContaining({ code: "token_refresh_failed",
+      message: jasmine.stringContaining("CODEX_LAUNCHER_GOOGLE_CLIENT_ID") }));
+    expect(sent.length).toBe(0);
   });
 });
 
