@@ -30,27 +30,55 @@ export interface JsonReply {
 
 const session = new Soup.Session({ timeout: 0, user_agent: "codex-launcher" });
 
-/** One request; rejects on transport errors and on timeout (message says which). */
-export async function requestJson(method: "GET" | "POST", url: string, options: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number;
+interface RequestOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
   /** Cancelling it (the user's Cancel) rejects with "cancelled". */
-  cancellable?: Gio.Cancellable | null } = {}): Promise<JsonReply> {
+  cancellable?: Gio.Cancellable | null;
+}
+
+/** The request: the caller's headers, and its body as JSON. */
+function jsonMessage(method: string, url: string, options: RequestOptions): Soup.Message {
   const msg = Soup.Message.new(method, url);
   if (!msg) throw new Error(`invalid URL: ${url}`);
   for (const [k, v] of Object.entries(options.headers ?? {})) msg.get_request_headers().replace(k, v);
   if (options.body !== undefined)
     msg.set_request_body_from_bytes("application/json", new GLib.Bytes(new TextEncoder().encode(JSON.stringify(options.body))));
+  return msg;
+}
+
+/**
+ * A request's own cancellable, cancelled by the caller's or after `timeoutMs`; `failure` names what
+ * ended a request that failed, and `done` must run when it settles.
+ */
+function deadline(options: RequestOptions, defaultTimeoutMs: number): { cancellable: Gio.Cancellable; failure(e: unknown): unknown; done(): void } {
   const cancellable = new Gio.Cancellable();
   const outer = options.cancellable ?? null;
   const unlink = outer ? onCancel(outer, () => cancellable.cancel()) : () => {};
   let timedOut = false;
-  const timeoutMs = options.timeoutMs ?? 10000;
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const timer = setTimeout(() => {
     timedOut = true;
     cancellable.cancel();
   }, timeoutMs);
+  return {
+    cancellable,
+    failure: (e) => (timedOut ? new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`) : outer?.is_cancelled() ? new Error("cancelled") : e),
+    done: () => {
+      clearTimeout(timer);
+      unlink();
+    },
+  };
+}
+
+/** One request; rejects on transport errors and on timeout (message says which). */
+export async function requestJson(method: "GET" | "POST", url: string, options: RequestOptions = {}): Promise<JsonReply> {
+  const msg = jsonMessage(method, url, options);
+  const limit = deadline(options, 10000);
   const started = Date.now();
   try {
-    const bytes = (await session.send_and_read_async(msg, GLib.PRIORITY_DEFAULT, cancellable)) as unknown as GLib.Bytes;
+    const bytes = (await session.send_and_read_async(msg, GLib.PRIORITY_DEFAULT, limit.cancellable)) as unknown as GLib.Bytes;
     const text = new TextDecoder().decode(bytes.toArray());
     let body: unknown = null;
     try {
@@ -62,12 +90,9 @@ export async function requestJson(method: "GET" | "POST", url: string, options: 
     msg.get_response_headers().foreach((name, value) => (headers[name.toLowerCase()] = value));
     return { status: msg.status_code, body, text, ms: Date.now() - started, headers };
   } catch (e) {
-    if (timedOut) throw new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`);
-    if (outer?.is_cancelled()) throw new Error("cancelled");
-    throw e;
+    throw limit.failure(e);
   } finally {
-    clearTimeout(timer);
-    unlink();
+    limit.done();
   }
 }
 
@@ -87,24 +112,13 @@ export interface StreamReply {
  * A request whose answer is read as it streams: the time to its first body bytes is measured, and with
  * `firstChunkOnly` the connection is dropped after them (the Doctor's SSE check needs no more).
  */
-export async function requestStream(method: "GET" | "POST", url: string, options: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number;
-  cancellable?: Gio.Cancellable | null; firstChunkOnly?: boolean; maxBytes?: number; mark?: RegExp } = {}): Promise<StreamReply> {
-  const msg = Soup.Message.new(method, url);
-  if (!msg) throw new Error(`invalid URL: ${url}`);
-  for (const [k, v] of Object.entries(options.headers ?? {})) msg.get_request_headers().replace(k, v);
-  if (options.body !== undefined)
-    msg.set_request_body_from_bytes("application/json", new GLib.Bytes(new TextEncoder().encode(JSON.stringify(options.body))));
+export async function requestStream(method: "GET" | "POST", url: string,
+  options: RequestOptions & { firstChunkOnly?: boolean; maxBytes?: number; mark?: RegExp } = {}): Promise<StreamReply> {
+  const msg = jsonMessage(method, url, options);
   // Its own session: dropping a half-read stream must not leave a broken connection in the shared pool.
   const own = new Soup.Session({ timeout: 0, user_agent: "codex-launcher" });
-  const cancellable = new Gio.Cancellable();
-  const outer = options.cancellable ?? null;
-  const unlink = outer ? onCancel(outer, () => cancellable.cancel()) : () => {};
-  let timedOut = false;
-  const timeoutMs = options.timeoutMs ?? 30000;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    cancellable.cancel();
-  }, timeoutMs);
+  const limit = deadline(options, 30000);
+  const cancellable = limit.cancellable;
   const started = Date.now();
   const maxBytes = options.maxBytes ?? 1024 * 1024;
   try {
@@ -116,7 +130,8 @@ export async function requestStream(method: "GET" | "POST", url: string, options
     let markMs: number | null = null;
     for (;;) {
       const bytes = (await stream.read_bytes_async(16384, GLib.PRIORITY_DEFAULT, cancellable)) as unknown as GLib.Bytes;
-      const chunk = bytes.get_data() ?? new Uint8Array();
+      // toArray(), not get_data(): in gjs 1.74 get_data() keeps the buffer alive for good.
+      const chunk = bytes.toArray();
       if (chunk.length === 0) break;
       ttfbMs ??= Date.now() - started;
       text += decoder.decode(chunk);
@@ -127,11 +142,8 @@ export async function requestStream(method: "GET" | "POST", url: string, options
     own.abort();
     return { status: msg.status_code, contentType, text, ttfbMs, markMs, ms: Date.now() - started };
   } catch (e) {
-    if (timedOut) throw new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`);
-    if (outer?.is_cancelled()) throw new Error("cancelled");
-    throw e;
+    throw limit.failure(e);
   } finally {
-    clearTimeout(timer);
-    unlink();
+    limit.done();
   }
 }
