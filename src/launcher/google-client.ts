@@ -36,15 +36,24 @@ function candidateFiles(geminiProgram: string): string[] {
   return files;
 }
 
+/** What the Gemini CLI install declared, per program path: its bundle is megabytes, read once. */
+const found = new Map<string, GoogleClient>();
+
 function fromGeminiCli(): GoogleClient | null {
   const program = GLib.find_program_in_path("gemini");
   if (!program) return null;
-  for (const file of candidateFiles(realPath(program))) {
+  const real = realPath(program);
+  const known = found.get(real);
+  if (known) return known;
+  for (const file of candidateFiles(real)) {
     if (!GLib.file_test(file, GLib.FileTest.IS_REGULAR)) continue;
     const size = Gio.File.new_for_path(file).query_info("standard::size", Gio.FileQueryInfoFlags.NONE, null).get_size();
     if (size > MAX_SOURCE_BYTES) continue;
     const client = clientFromSource(readTextFile(file) ?? "");
-    if (client) return client;
+    if (client) {
+      found.set(real, client);
+      return client;
+    }
   }
   return null;
 }
